@@ -1,0 +1,101 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .roles import CENTRE_ROLES, IDENTITY_ROLES, Role
+
+
+class Department(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class User(AbstractUser):
+    """A member of staff. Customers are not users; they are `tickets.Customer`."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles.all())
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    @property
+    def is_centre_staff(self) -> bool:
+        return bool(self.role_set & CENTRE_ROLES)
+
+    @property
+    def may_see_identity(self) -> bool:
+        return bool(self.role_set & IDENTITY_ROLES)
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class DutyRota(models.Model):
+    """Department staff on duty at the service centre on a given day (带班)."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="rota"
+    )
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("duty rota entry")
+        verbose_name_plural = _("duty rota")
+        ordering = ["day", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "user", "day"], name="unique_duty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.department.code} {self.user}"

@@ -1,0 +1,86 @@
+"""The ticket lifecycle as data: which action may move a ticket from which states to which,
+and who may take it. `services._transition` is the only code that consults this table and the
+only code that writes `Ticket.status`.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from closeloop.directory.roles import Role
+
+from .choices import OPEN_STATUSES, Status
+
+
+class Scope(Enum):
+    """How far a role's right reaches for one action."""
+
+    ANY = "any"  # any ticket the actor may see
+    OWN_DEPARTMENT = "own_department"  # ticket is currently with the actor's department
+    OWN_TICKET = "own_ticket"  # the actor is the ticket's handler
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    # Allowed destinations; empty means the action leaves the status unchanged (an event only).
+    targets: frozenset[str]
+    who: dict[str, Scope]
+
+
+def _t(action: str, sources, targets, who: dict[str, Scope]) -> Transition:  # type: ignore[no-untyped-def]
+    return Transition(action, frozenset(sources), frozenset(targets), who)
+
+
+S = Status
+ANY, DEPT, OWN = Scope.ANY, Scope.OWN_DEPARTMENT, Scope.OWN_TICKET
+CENTRE = {Role.AGENT: ANY, Role.SUPERVISOR: ANY}
+WORKING = {S.DISPATCHED, S.IN_PROGRESS, S.PENDING_APPROVAL, S.SUSPENDED}
+HANDLING = {Role.HANDLER: OWN, Role.LIAISON: DEPT}
+ALL_STATUSES = set(Status)
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("register", [], [S.REGISTERED], {Role.AGENT: ANY, Role.SUPERVISOR: ANY}),
+        _t("accept", [S.REGISTERED], [S.ACCEPTED], CENTRE),
+        _t("decline", [S.REGISTERED, S.ACCEPTED], [S.DECLINED], CENTRE),
+        _t("answer", [S.REGISTERED, S.ACCEPTED], [S.RESOLVED], CENTRE),
+        _t("dispatch", [S.ACCEPTED], [S.DISPATCHED], CENTRE),
+        _t("transfer", [S.DISPATCHED, S.IN_PROGRESS], [S.DISPATCHED], {**CENTRE, Role.LIAISON: DEPT}),
+        _t("send_back", [S.DISPATCHED, S.IN_PROGRESS], [S.ACCEPTED], HANDLING),
+        _t(
+            "assign",
+            [S.DISPATCHED, S.IN_PROGRESS],
+            [S.IN_PROGRESS],
+            {Role.LIAISON: DEPT, Role.SUPERVISOR: ANY},
+        ),
+        _t("progress", [S.IN_PROGRESS, S.PENDING_APPROVAL, S.SUSPENDED], [], HANDLING),
+        _t("submit_plan", [S.IN_PROGRESS], [S.PENDING_APPROVAL], HANDLING),
+        _t("approve_plan", [S.PENDING_APPROVAL], [S.IN_PROGRESS], {Role.LEADER: ANY}),
+        _t("reject_plan", [S.PENDING_APPROVAL], [S.IN_PROGRESS], {Role.LEADER: ANY}),
+        _t("suspend", [S.IN_PROGRESS], [S.SUSPENDED], {**HANDLING, Role.SUPERVISOR: ANY}),
+        _t("resume", [S.SUSPENDED], [S.IN_PROGRESS], {**HANDLING, Role.SUPERVISOR: ANY}),
+        _t("resolve", [S.IN_PROGRESS], [S.RESOLVED], HANDLING),
+        # A dissatisfied customer sends the ticket back to work when the pack says so.
+        _t("visit", [S.RESOLVED], [S.IN_PROGRESS, S.DISPATCHED, S.ACCEPTED], CENTRE),
+        _t("close", [S.RESOLVED], [S.CLOSED], CENTRE),
+        _t("reopen", [S.RESOLVED, S.CLOSED], [S.ACCEPTED], CENTRE),
+        _t("merge", OPEN_STATUSES, [S.MERGED], CENTRE),
+        _t(
+            "remind",
+            OPEN_STATUSES | {S.RESOLVED},
+            [],
+            {**CENTRE, Role.LIAISON: DEPT, Role.LEADER: ANY},
+        ),
+        _t("supervise", OPEN_STATUSES, [], {Role.SUPERVISOR: ANY, Role.LEADER: ANY}),
+        _t("extend", WORKING, [], {**HANDLING, Role.AGENT: ANY}),
+        _t("approve_extension", WORKING, [], {Role.SUPERVISOR: ANY, Role.LEADER: ANY}),
+        _t(
+            "note",
+            ALL_STATUSES,
+            [],
+            {r: (DEPT if r in (Role.LIAISON, Role.HANDLER) else ANY) for r in Role},
+        ),
+    ]
+}

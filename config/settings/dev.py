@@ -1,0 +1,3 @@
+"""The embedded default: what `closeloop run` uses unless told otherwise."""
+
+from .base import *  # noqa: F403
