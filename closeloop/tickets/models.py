@@ -124,6 +124,17 @@ class Ticket(TimeStampedModel):
         related_name="handled_tickets",
     )
 
+    # What the pack's rules decided at registration (kept so later steps need not re-classify).
+    routed_department = models.ForeignKey(
+        "directory.Department",
+        verbose_name=_("routed department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    centre_handles = models.BooleanField(_("handled by the centre"), default=False)
+    plan_required = models.BooleanField(_("plan approval required"), default=False)
     plan = models.TextField(_("handling plan"), blank=True)
     plan_approved = models.BooleanField(_("plan approved"), null=True, blank=True)
     reply = models.TextField(_("reply"), blank=True)

@@ -47,7 +47,12 @@ TRANSITIONS: dict[str, Transition] = {
         _t("decline", [S.REGISTERED, S.ACCEPTED], [S.DECLINED], CENTRE),
         _t("answer", [S.REGISTERED, S.ACCEPTED], [S.RESOLVED], CENTRE),
         _t("dispatch", [S.ACCEPTED], [S.DISPATCHED], CENTRE),
-        _t("transfer", [S.DISPATCHED, S.IN_PROGRESS], [S.DISPATCHED], {**CENTRE, Role.LIAISON: DEPT}),
+        _t(
+            "transfer",
+            [S.DISPATCHED, S.IN_PROGRESS],
+            [S.DISPATCHED],
+            {**CENTRE, Role.LIAISON: DEPT},
+        ),
         _t("send_back", [S.DISPATCHED, S.IN_PROGRESS], [S.ACCEPTED], HANDLING),
         _t(
             "assign",

@@ -1,0 +1,361 @@
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from closeloop.common.api import StrictSerializer, VersionedSerializer
+
+from .. import selectors
+from ..choices import Channel, CustomerType, EnclosureDisposition, Kind, Satisfaction, Validity
+from ..models import Ticket, TicketEvent
+from ..services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 -]{2,28}[0-9]$", _("a phone number has digits, spaces or dashes only")
+)
+id_number_validator = RegexValidator(
+    r"^[0-9A-Za-z-]{4,40}$", _("an ID number has letters, digits or dashes only")
+)
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, trim_whitespace=True, **kwargs)
+
+
+# --------------------------------------------------------------------------- input
+
+
+class CustomerInSerializer(StrictSerializer):
+    name = _text(100, required=False, allow_blank=True, default="")
+    phone = _text(30, required=False, allow_blank=True, default="", validators=[phone_validator])
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    id_number = _text(
+        40, required=False, allow_blank=True, default="", validators=[id_number_validator]
+    )
+    organisation = _text(200, required=False, allow_blank=True, default="")
+    address = _text(300, required=False, allow_blank=True, default="")
+    type = serializers.ChoiceField(CustomerType.choices, default=CustomerType.INDIVIDUAL)
+
+
+class RespondentSerializer(StrictSerializer):
+    department = serializers.SlugField(max_length=50, required=False, allow_blank=True)
+    staff = _text(100, required=False, allow_blank=True, default="")
+
+
+class LocationSerializer(StrictSerializer):
+    address = _text(300, required=False, allow_blank=True, default="")
+    lat = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-90),
+        max_value=Decimal(90),
+        required=False,
+    )
+    lng = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-180),
+        max_value=Decimal(180),
+        required=False,
+    )
+
+
+class EnclosureSerializer(StrictSerializer):
+    item = _text(100)
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    disposition = serializers.ChoiceField(
+        [EnclosureDisposition.RETURN, EnclosureDisposition.KEEP],
+        default=EnclosureDisposition.KEEP,
+    )
+    note = _text(300, required=False, allow_blank=True, default="")
+
+
+class TicketCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(Kind.choices)
+    channel = serializers.ChoiceField(Channel.choices)
+    subject = _text(settings.TICKET_SUBJECT_MAX)
+    description = _text(settings.TICKET_TEXT_MAX, required=False, allow_blank=True, default="")
+    category = serializers.SlugField(max_length=80, required=False, allow_null=True)
+    customer = CustomerInSerializer(required=False, allow_null=True)
+    anonymous = serializers.BooleanField(default=False)
+    confidential = serializers.BooleanField(default=False)
+    on_site = serializers.BooleanField(default=False)
+    people_count = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
+    economic_loss = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
+        required=False,
+        allow_null=True,
+    )
+    respondent = RespondentSerializer(required=False, allow_null=True)
+    urgency = serializers.SlugField(max_length=30, required=False, allow_null=True)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    location = LocationSerializer(required=False, allow_null=True)
+    enclosures = EnclosureSerializer(many=True, required=False, max_length=50)
+
+    def to_input(self) -> TicketInput:
+        d = self.validated_data
+        customer = d.get("customer")
+        respondent = d.get("respondent") or {}
+        location = d.get("location") or {}
+        return TicketInput(
+            kind=d["kind"],
+            channel=d["channel"],
+            subject=d["subject"],
+            description=d["description"],
+            category=d.get("category") or None,
+            customer=CustomerInput(**customer) if customer else None,
+            anonymous=d["anonymous"],
+            confidential=d["confidential"],
+            on_site=d["on_site"],
+            people_count=d["people_count"],
+            economic_loss=d.get("economic_loss"),
+            respondent_department=respondent.get("department") or None,
+            respondent_staff=respondent.get("staff", ""),
+            urgency=d.get("urgency") or None,
+            occurred_at=d.get("occurred_at"),
+            received_at=d.get("received_at"),
+            location_address=location.get("address", ""),
+            location_lat=location.get("lat"),
+            location_lng=location.get("lng"),
+            enclosures=[EnclosureInput(**e) for e in d.get("enclosures", [])],
+        )
+
+
+class EmptyActionSerializer(VersionedSerializer):
+    pass
+
+
+class DepartmentActionSerializer(VersionedSerializer):
+    department = serializers.SlugField(max_length=50)
+
+
+class OptionalDepartmentActionSerializer(VersionedSerializer):
+    department = serializers.SlugField(max_length=50, required=False)
+
+
+class ReasonSerializer(VersionedSerializer):
+    reason = _text(1000)
+
+
+class AssignSerializer(VersionedSerializer):
+    handler = serializers.CharField(max_length=150)
+
+
+class NoteSerializer(VersionedSerializer):
+    note = _text(5000)
+
+
+class OptionalNoteSerializer(VersionedSerializer):
+    note = _text(5000, required=False, allow_blank=True, default="")
+
+
+class TextSerializer(VersionedSerializer):
+    text = _text(5000)
+
+
+class ReplySerializer(VersionedSerializer):
+    reply = _text(settings.TICKET_TEXT_MAX)
+
+
+class PlanSerializer(VersionedSerializer):
+    plan = _text(settings.TICKET_TEXT_MAX)
+
+
+class CommentSerializer(VersionedSerializer):
+    comment = _text(5000, required=False, allow_blank=True, default="")
+
+
+class RequiredCommentSerializer(VersionedSerializer):
+    comment = _text(5000)
+
+
+class CompensationSerializer(StrictSerializer):
+    kind = _text(40)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
+        required=False,
+        allow_null=True,
+    )
+    note = _text(500, required=False, allow_blank=True, default="")
+
+
+class ResolveSerializer(VersionedSerializer):
+    reply = _text(settings.TICKET_TEXT_MAX)
+    validity = serializers.ChoiceField(Validity.choices, required=False, allow_blank=True)
+    cause = _text(5000, required=False, allow_blank=True, default="")
+    compensation = CompensationSerializer(required=False, allow_null=True)
+
+    def compensation_input(self) -> CompensationInput | None:
+        data = self.validated_data.get("compensation")
+        return CompensationInput(**data) if data else None
+
+
+class VisitSerializer(VersionedSerializer):
+    satisfaction = serializers.ChoiceField(Satisfaction.choices)
+    comment = _text(1000, required=False, allow_blank=True, default="")
+
+
+class MergeSerializer(VersionedSerializer):
+    into = serializers.RegexField(r"^\d{8}-\d{6}$", max_length=15)
+
+
+class SuperviseSerializer(VersionedSerializer):
+    note = _text(5000)
+    due_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ExtendSerializer(VersionedSerializer):
+    until = serializers.DateTimeField()
+    reason = _text(1000)
+
+
+class ApproveExtensionSerializer(VersionedSerializer):
+    approved = serializers.BooleanField(default=True)
+    comment = _text(1000, required=False, allow_blank=True, default="")
+
+
+# --------------------------------------------------------------------------- output
+
+
+class CustomerOutSerializer(serializers.Serializer):
+    masked = serializers.BooleanField()
+    type = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    id_number = serializers.CharField()
+    organisation = serializers.CharField()
+    address = serializers.CharField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "payload"]
+
+    def get_actor(self, event: TicketEvent) -> str | None:
+        return event.actor.username if event.actor else None
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as the viewer in `context["viewer"]` may see it."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    handler = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    customer = serializers.SerializerMethodField()
+    respondent = serializers.SerializerMethodField()
+    location = serializers.SerializerMethodField()
+    enclosures = serializers.SerializerMethodField()
+    compensation = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number",
+            "kind",
+            "channel",
+            "status",
+            "subject",
+            "description",
+            "category",
+            "urgency",
+            "severity",
+            "crisis",
+            "crisis_reasons",
+            "on_site",
+            "people_count",
+            "economic_loss",
+            "confidential",
+            "anonymous",
+            "validity",
+            "department",
+            "handler",
+            "customer",
+            "respondent",
+            "location",
+            "enclosures",
+            "plan",
+            "plan_approved",
+            "reply",
+            "cause",
+            "compensation",
+            "satisfaction",
+            "satisfaction_comment",
+            "referral",
+            "decline_reason",
+            "merged_into",
+            "reopen_count",
+            "version",
+            "occurred_at",
+            "received_at",
+            "resolved_at",
+            "visited_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CustomerOutSerializer(allow_null=True))
+    def get_customer(self, ticket: Ticket) -> dict | None:
+        return selectors.customer_view(ticket, self.context["viewer"])
+
+    @extend_schema_field(RespondentSerializer(allow_null=True))
+    def get_respondent(self, ticket: Ticket) -> dict | None:
+        if ticket.respondent_department_id is None and not ticket.respondent_staff:
+            return None
+        department = ticket.respondent_department
+        return {
+            "department": department.code if department else None,
+            "staff": ticket.respondent_staff,
+        }
+
+    @extend_schema_field(LocationSerializer(allow_null=True))
+    def get_location(self, ticket: Ticket) -> dict | None:
+        if not ticket.location_address and ticket.location_lat is None:
+            return None
+        return {
+            "address": ticket.location_address,
+            "lat": ticket.location_lat,
+            "lng": ticket.location_lng,
+        }
+
+    @extend_schema_field(EnclosureSerializer(many=True))
+    def get_enclosures(self, ticket: Ticket) -> list[dict]:
+        return [
+            {"item": e.item, "quantity": e.quantity, "disposition": e.disposition, "note": e.note}
+            for e in ticket.enclosures.all()
+        ]
+
+    @extend_schema_field(CompensationSerializer(allow_null=True))
+    def get_compensation(self, ticket: Ticket) -> dict | None:
+        if not ticket.compensation_kind:
+            return None
+        return {
+            "kind": ticket.compensation_kind,
+            "amount": ticket.compensation_amount,
+            "note": ticket.compensation_note,
+        }
+
+
+class TicketDetailSerializer(TicketSerializer):
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "events"]
+        read_only_fields = fields

@@ -1,0 +1,226 @@
+"""Thin HTTP endpoints over the ticket services and selectors."""
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from closeloop.channels.api.errors import error_response
+from closeloop.directory.models import User
+from closeloop.policy.models import Category
+
+from .. import selectors, services
+from ..choices import Kind, Severity, Status
+from ..models import Ticket
+from . import serializers as s
+
+IDEMPOTENCY_KEY_MAX = 200
+
+
+def _viewer(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    category = django_filters.CharFilter(method="filter_category")
+    department = django_filters.CharFilter(field_name="department__code")
+    urgency = django_filters.CharFilter()
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    crisis = django_filters.BooleanFilter()
+    received_from = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_to = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="filter_q", max_length=100)
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_category(
+        self, queryset: QuerySet[Ticket], name: str, value: str
+    ) -> QuerySet[Ticket]:
+        """A category matches itself and every category below it."""
+        codes = {value}
+        frontier = {value}
+        while frontier:
+            children = set(
+                Category.objects.filter(parent__code__in=frontier).values_list("code", flat=True)
+            )
+            frontier = children - codes
+            codes |= children
+        return queryset.filter(category__code__in=codes)
+
+    def filter_q(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        if not value.strip():
+            return queryset
+        return queryset.filter(selectors.ticket_search_q(self.request.user, value))
+
+
+class DisclosingListView(generics.ListAPIView):
+    """A ticket list whose page is logged where it shows protected identities unmasked."""
+
+    serializer_class = s.TicketSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "viewer": _viewer(self.request)}
+
+    def paginate_queryset(self, queryset: QuerySet[Ticket]) -> list[Ticket] | None:  # type: ignore[override]
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.identity_disclosures_record(page, _viewer(self.request), "api:list")
+        return page
+
+
+class TicketListCreateView(DisclosingListView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TicketFilter
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
+
+    @extend_schema(
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The same key returns the same ticket, never a second one.",
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            return error_response(
+                "validation_error",
+                str(_("The request is not valid.")),
+                {"Idempotency-Key": [str(_("at most 200 characters"))]},
+                400,
+            )
+        body = s.TicketCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        viewer = _viewer(request)
+        ticket = services.ticket_register(actor=viewer, data=body.to_input(), idempotency_key=key)
+        return _ticket_response(ticket, viewer, status=201)
+
+
+def _ticket_response(ticket: Ticket, viewer: User, status: int = 200) -> Response:
+    fresh = selectors.ticket_get_for_user(viewer, ticket.number)
+    selectors.identity_disclosures_record([fresh], viewer, "api:detail")
+    data = s.TicketDetailSerializer(fresh, context={"viewer": viewer}).data
+    return Response(data, status=status)
+
+
+class TicketDetailView(APIView):
+    @extend_schema(responses=s.TicketDetailSerializer)
+    def get(self, request: Request, number: str) -> Response:
+        viewer = _viewer(request)
+        return _ticket_response(selectors.ticket_get_for_user(viewer, number), viewer)
+
+
+class TicketActionView(APIView):
+    action_name = ""
+    body_class: type[serializers.Serializer] = s.EmptyActionSerializer
+    service: Callable[..., Ticket]
+
+    def post(self, request: Request, number: str) -> Response:
+        body = self.body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        kwargs = dict(body.validated_data)
+        if "compensation" in kwargs:
+            data = kwargs.pop("compensation")
+            kwargs["compensation"] = services.CompensationInput(**data) if data else None
+        viewer = _viewer(request)
+        ticket = type(self).service(viewer, number, **kwargs)
+        return _ticket_response(ticket, viewer)
+
+
+def _action(
+    name: str, body: type[serializers.Serializer], service: Callable[..., Ticket], summary: str
+) -> type[TicketActionView]:
+    view = type(
+        f"Ticket{name.title().replace('-', '')}View",
+        (TicketActionView,),
+        {"action_name": name, "body_class": body, "service": staticmethod(service)},
+    )
+    view.post = extend_schema(  # type: ignore[method-assign]
+        request=body,
+        responses=s.TicketDetailSerializer,
+        summary=summary,
+        operation_id=f"tickets_{name.replace('-', '_')}",
+    )(view.post)
+    return view
+
+
+ACTION_VIEWS: dict[str, type[TicketActionView]] = {
+    name: _action(name, body, service, summary)
+    for name, body, service, summary in [
+        ("accept", s.EmptyActionSerializer, services.ticket_accept, "Accept (受理)"),
+        ("decline", s.ReasonSerializer, services.ticket_decline, "Decline (不予受理)"),
+        ("answer", s.ReplySerializer, services.ticket_answer, "Answer on the spot (当场答复)"),
+        (
+            "dispatch",
+            s.OptionalDepartmentActionSerializer,
+            services.ticket_dispatch,
+            "Dispatch to a department (派单)",
+        ),
+        ("transfer", s.DepartmentActionSerializer, services.ticket_transfer, "Transfer (转办)"),
+        ("send-back", s.ReasonSerializer, services.ticket_send_back, "Send back (退单)"),
+        ("assign", s.AssignSerializer, services.ticket_assign, "Assign a handler (分派)"),
+        ("progress", s.NoteSerializer, services.ticket_progress, "Progress report (进度反馈)"),
+        ("submit-plan", s.PlanSerializer, services.ticket_submit_plan, "Submit plan (提请批示)"),
+        ("approve-plan", s.CommentSerializer, services.ticket_approve_plan, "Approve plan (批示)"),
+        ("reject-plan", s.RequiredCommentSerializer, services.ticket_reject_plan, "Reject plan"),
+        ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
+        ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
+        ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
+        ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
+        ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
+        ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
+        ("merge", s.MergeSerializer, services.ticket_merge, "Merge a duplicate (合并)"),
+        ("remind", s.OptionalNoteSerializer, services.ticket_remind, "Remind (催办)"),
+        ("supervise", s.SuperviseSerializer, services.ticket_supervise, "Supervise (督办)"),
+        ("extend", s.ExtendSerializer, services.ticket_extend, "Request extension (延期)"),
+        (
+            "approve-extension",
+            s.ApproveExtensionSerializer,
+            services.ticket_approve_extension,
+            "Decide an extension request",
+        ),
+        ("note", s.TextSerializer, services.ticket_note, "Note"),
+    ]
+}
+
+
+class CustomerHistoryView(DisclosingListView):
+    """A caller's earlier tickets by phone (only those whose identity the caller may see)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("phone", OpenApiTypes.STR, required=True)],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        phone = self.request.query_params.get("phone", "").strip()
+        if not phone:
+            raise serializers.ValidationError({"phone": [_("give the caller's phone number")]})
+        try:
+            s.phone_validator(phone)
+        except Exception:
+            raise serializers.ValidationError({"phone": [s.phone_validator.message]}) from None
+        return selectors.customer_history_for_user(_viewer(self.request), phone)

@@ -1,0 +1,117 @@
+"""Access-checked reads. Every interface that shows tickets or customers goes through here.
+
+Two rules live in this module and nowhere else:
+- visibility: centre staff see every ticket; liaisons and handlers see their department's
+  tickets and those they held before;
+- identity protection: on reports and confidential tickets the customer's identity is
+  masked for everyone but agents, supervisors and leaders, and each unmasked view is logged.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from closeloop.common.errors import NotFound
+from closeloop.directory.models import User
+
+from .choices import Kind
+from .models import Assignment, Customer, IdentityDisclosure, Ticket
+
+MASK = "***"
+IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
+
+
+def ticket_visibility_q(user: User) -> Q:
+    """A filter on Ticket selecting what `user` may see."""
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.is_centre_staff:
+        return Q()
+    if not user.role_set:
+        return Q(pk__in=[])
+    held_before = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), handler=user))
+    own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    return own | Q(handler=user) | held_before
+
+
+def identity_hidden_q(user: User) -> Q:
+    """Tickets whose customer identity `user` may not see."""
+    if user.may_see_identity:
+        return Q(pk__in=[])
+    return Q(confidential=True) | Q(kind=Kind.REPORT)
+
+
+def ticket_list_for_user(user: User) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(ticket_visibility_q(user))
+        .select_related("category", "department", "handler", "customer", "respondent_department")
+        .prefetch_related("enclosures")
+    )
+
+
+def ticket_get_for_user(user: User, number: str, *, for_update: bool = False) -> Ticket:
+    """The ticket if `user` may see it; NotFound otherwise (never says which)."""
+    qs = Ticket.objects.filter(ticket_visibility_q(user))
+    if for_update:
+        qs = qs.select_for_update()
+    else:
+        qs = qs.select_related(
+            "category", "department", "handler", "customer", "respondent_department"
+        )
+    ticket = qs.filter(number=number).first()
+    if ticket is None:
+        raise NotFound(f"ticket {number} not found", details={"number": number})
+    return ticket
+
+
+def ticket_search_q(user: User, text: str) -> Q:
+    """Search number, subject and description, and the customer's phone and name only where
+    `user` may see them unmasked, so a search never reveals a hidden identity."""
+    text = text.strip()
+    q = Q(number__icontains=text) | Q(subject__icontains=text) | Q(description__icontains=text)
+    identity = Q(customer__phone__icontains=text) | Q(customer__name__icontains=text)
+    if user.may_see_identity:
+        return q | identity
+    return q | (identity & ~identity_hidden_q(user))
+
+
+def customer_view(ticket: Ticket, user: User) -> dict[str, Any] | None:
+    """The customer as `user` may see them on this ticket."""
+    customer = ticket.customer
+    if customer is None:
+        return None
+    if ticket.identity_protected and not user.may_see_identity:
+        return {"masked": True, "type": None, **dict.fromkeys(IDENTITY_FIELDS, MASK)}
+    return {
+        "masked": False,
+        "type": customer.type,
+        **{field: getattr(customer, field) for field in IDENTITY_FIELDS},
+    }
+
+
+def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str) -> None:
+    """Log that `user` saw the unmasked identity on these tickets (only protected ones count)."""
+    if not user.may_see_identity:
+        return
+    rows = [
+        IdentityDisclosure(ticket=t, user=user, via=via)
+        for t in tickets
+        if t.identity_protected and t.customer_id is not None
+    ]
+    if rows:
+        IdentityDisclosure.objects.bulk_create(rows)
+
+
+def customer_history_for_user(user: User, phone: str) -> QuerySet[Ticket]:
+    """A caller's earlier tickets, by phone, limited to what `user` may see with identity."""
+    return (
+        ticket_list_for_user(user)
+        .filter(customer__phone=phone)
+        .exclude(identity_hidden_q(user))
+        .order_by("-received_at", "-id")
+    )
+
+
+def customers_for_phone(phone: str) -> QuerySet[Customer]:
+    return Customer.objects.filter(phone=phone).order_by("-id")

@@ -1,0 +1,964 @@
+"""Ticket services: the only code that changes a ticket.
+
+Each action is one function `ticket_<verb>(actor, number, ..., version=None, now=None)`. All of
+them go through `_act`, which locks the row, checks visibility, version, state and role against
+`transitions.TRANSITIONS`, applies the change, bumps `version` and appends one `TicketEvent`, all
+in one transaction. Nothing else assigns `Ticket.status`.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from closeloop.common.errors import (
+    Conflict,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
+from closeloop.directory.models import Department, User
+from closeloop.directory.roles import Role
+from closeloop.policy.classify import Classification, TicketFacts, classify
+from closeloop.policy.models import Category
+from closeloop.policy.services import pack_active
+
+from . import selectors
+from .choices import (
+    Channel,
+    CustomerType,
+    EnclosureDisposition,
+    ExtensionState,
+    Kind,
+    Satisfaction,
+    Status,
+    Validity,
+)
+from .models import (
+    Assignment,
+    Customer,
+    Enclosure,
+    ExtensionRequest,
+    IdempotencyKey,
+    Ticket,
+    TicketEvent,
+)
+from .transitions import TRANSITIONS, Scope, Transition
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class CustomerInput:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    id_number: str = ""
+    organisation: str = ""
+    address: str = ""
+    type: str = CustomerType.INDIVIDUAL
+
+
+@dataclass
+class EnclosureInput:
+    item: str
+    quantity: int = 1
+    disposition: str = EnclosureDisposition.KEEP
+    note: str = ""
+
+
+@dataclass
+class TicketInput:
+    kind: str
+    channel: str
+    subject: str
+    description: str = ""
+    category: str | None = None
+    customer: CustomerInput | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    on_site: bool = False
+    people_count: int = 1
+    economic_loss: Decimal | None = None
+    respondent_department: str | None = None
+    respondent_staff: str = ""
+    urgency: str | None = None
+    occurred_at: datetime | None = None
+    received_at: datetime | None = None
+    location_address: str = ""
+    location_lat: Decimal | None = None
+    location_lng: Decimal | None = None
+    enclosures: list[EnclosureInput] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def ticket_number_next(now: datetime) -> str:
+    """Next `YYYYMMDD-NNNNNN` for the centre's local day; one atomic upsert, safe under
+    concurrency on SQLite and PostgreSQL alike."""
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    table = "tickets_ticketnumbercounter"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - constant table name
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        (last,) = cursor.fetchone()
+    if last > 999_999:
+        raise ValidationFailed(_("ticket numbers for %(day)s are exhausted") % {"day": day})
+    return f"{day}-{last:06d}"
+
+
+# --------------------------------------------------------------------------- register
+
+
+def _department_by_code(code: str, field_name: str) -> Department:
+    department = Department.objects.filter(code=code, is_active=True).first()
+    if department is None:
+        raise ValidationFailed(
+            _("unknown department '%(code)s'") % {"code": code},
+            details={field_name: [_("unknown department '%(code)s'") % {"code": code}]},
+        )
+    return department
+
+
+def _invalid(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={field_name: [message]})
+
+
+def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[str]) -> None:
+    if data.kind not in pack_kinds:
+        raise _invalid(
+            "kind",
+            _("kind '%(kind)s' is not used by this centre; use one of: %(kinds)s")
+            % {"kind": data.kind, "kinds": ", ".join(pack_kinds)},
+        )
+    if data.channel not in pack_channels:
+        raise _invalid(
+            "channel",
+            _("channel '%(channel)s' is not used by this centre; use one of: %(channels)s")
+            % {"channel": data.channel, "channels": ", ".join(pack_channels)},
+        )
+    if data.anonymous and data.customer is not None:
+        raise _invalid("customer", _("an anonymous ticket carries no customer details"))
+    if data.enclosures and data.channel not in (Channel.LETTER, Channel.VISIT):
+        raise _invalid("enclosures", _("only letters and visits can list enclosed items"))
+
+
+def _customer_for(data: CustomerInput) -> Customer:
+    """Reuse the caller's record when phone and name match; otherwise a new one."""
+    existing = None
+    if data.phone:
+        existing = Customer.objects.filter(phone=data.phone, name=data.name).order_by("-id").first()
+    if existing is None:
+        return Customer.objects.create(**vars(data))
+    changed = []
+    for name, value in vars(data).items():
+        if value and getattr(existing, name) != value:
+            setattr(existing, name, value)
+            changed.append(name)
+    if changed:
+        existing.save(update_fields=[*changed, "updated_at"])
+    return existing
+
+
+def _request_digest(data: TicketInput) -> str:
+    raw = json.dumps(data, default=lambda o: vars(o) if hasattr(o, "__dict__") else str(o))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def ticket_register(
+    *,
+    actor: User,
+    data: TicketInput,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record a new ticket, classified by the active pack.
+
+    With an idempotency key, the same key from the same actor returns the ticket it created
+    the first time, and never a second one.
+    """
+    now = now or timezone.now()
+    _require_role(actor, TRANSITIONS["register"])
+    digest = _request_digest(data) if idempotency_key else ""
+    if idempotency_key:
+        earlier = _idempotent_ticket(actor, idempotency_key, digest)
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            ticket = _register(actor, data, now)
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    user=actor, key=idempotency_key, request_digest=digest, ticket=ticket
+                )
+    except IntegrityError:
+        # A concurrent request with the same key won the race: return its ticket.
+        if idempotency_key:
+            earlier = _idempotent_ticket(actor, idempotency_key, digest)
+            if earlier is not None:
+                return earlier
+        raise
+    return ticket
+
+
+def _idempotent_ticket(actor: User, key: str, digest: str) -> Ticket | None:
+    record = IdempotencyKey.objects.select_related("ticket").filter(user=actor, key=key).first()
+    if record is None:
+        return None
+    if record.request_digest != digest:
+        raise Conflict(
+            _("this Idempotency-Key was already used for a different request"),
+            details={"idempotency_key": key},
+        )
+    return record.ticket
+
+
+def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
+    pack = pack_active()
+    _check_input(data, pack.kinds, pack.channels)
+    received_at = data.received_at or now
+    if received_at > now:
+        raise _invalid("received_at", _("received_at cannot be in the future"))
+    if data.occurred_at and data.occurred_at > now:
+        raise _invalid("occurred_at", _("occurred_at cannot be in the future"))
+    category = None
+    if data.category:
+        category = Category.objects.filter(code=data.category, is_active=True).first()
+        if category is None:
+            raise _invalid("category", _("unknown category '%(code)s'") % {"code": data.category})
+    respondent = (
+        _department_by_code(data.respondent_department, "respondent")
+        if data.respondent_department
+        else None
+    )
+    urgency_codes = [level.code for level in pack.urgency_levels]
+    if data.urgency and data.urgency not in urgency_codes:
+        raise _invalid(
+            "urgency",
+            _("unknown urgency '%(urgency)s'; use one of: %(levels)s")
+            % {"urgency": data.urgency, "levels": ", ".join(urgency_codes)},
+        )
+    result: Classification = classify(
+        pack,
+        TicketFacts(
+            kind=data.kind,
+            channel=data.channel,
+            category=data.category,
+            customer_type=data.customer.type if data.customer else None,
+            people_count=data.people_count,
+            economic_loss=data.economic_loss,
+            subject=data.subject,
+            description=data.description,
+            anonymous=data.anonymous,
+            on_site=data.on_site,
+        ),
+    )
+    routed = None
+    if result.department:
+        routed = Department.objects.filter(code=result.department, is_active=True).first()
+    if routed is None and category is not None:
+        routed = category.department
+
+    ticket = Ticket.objects.create(
+        number=ticket_number_next(received_at),
+        kind=data.kind,
+        channel=data.channel,
+        status=Status.REGISTERED,
+        category=category,
+        urgency=data.urgency or result.urgency,
+        severity=result.severity,
+        crisis=result.crisis,
+        crisis_reasons=list(result.crisis_reasons),
+        on_site=result.on_site or data.on_site,
+        people_count=data.people_count,
+        economic_loss=data.economic_loss,
+        confidential=data.confidential,
+        anonymous=data.anonymous,
+        customer=_customer_for(data.customer) if data.customer else None,
+        respondent_department=respondent,
+        respondent_staff=data.respondent_staff,
+        subject=data.subject,
+        description=data.description,
+        occurred_at=data.occurred_at,
+        received_at=received_at,
+        location_address=data.location_address,
+        location_lat=data.location_lat,
+        location_lng=data.location_lng,
+        first_contact_owner=actor,
+        routed_department=routed,
+        centre_handles=result.no_dispatch,
+        plan_required=result.plan_approval,
+        referral=result.referral,
+    )
+    Enclosure.objects.bulk_create(
+        [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]
+    )
+    _event(
+        ticket,
+        actor,
+        "register",
+        "",
+        Status.REGISTERED,
+        now,
+        {
+            "urgency": ticket.urgency,
+            "severity": ticket.severity,
+            "crisis": ticket.crisis,
+            "crisis_reasons": ticket.crisis_reasons,
+            "routed_department": routed.code if routed else None,
+            "rules": list(result.matched_rules),
+            "pack": pack.name,
+        },
+    )
+    if result.decline:
+        _move(
+            ticket,
+            actor,
+            TRANSITIONS["decline"],
+            Status.DECLINED,
+            now,
+            {"reason": _("declined by the centre's rules"), "referral": result.referral},
+        )
+        ticket.decline_reason = _("declined by the centre's rules")
+        ticket.save(update_fields=["decline_reason"])
+    elif result.no_dispatch:
+        # The agent takes such cases on directly (12366 service complaints: 不得转接).
+        _move(ticket, actor, TRANSITIONS["accept"], Status.ACCEPTED, now, {"automatic": True})
+    return ticket
+
+
+# --------------------------------------------------------------------------- the write path
+
+
+def _require_role(actor: User, transition: Transition) -> None:
+    if not actor.is_active or not actor.has_role(*transition.who):
+        raise NotAllowed(
+            _("you may not %(action)s tickets") % {"action": _action_label(transition.action)},
+            details={"action": transition.action},
+        )
+
+
+def _action_label(action: str) -> str:
+    return action.replace("_", " ")
+
+
+def _may_act(actor: User, ticket: Ticket, transition: Transition) -> bool:
+    for role, scope in transition.who.items():
+        if not actor.has_role(role):
+            continue
+        if scope is Scope.ANY:
+            return True
+        if (
+            scope is Scope.OWN_DEPARTMENT
+            and ticket.department_id is not None
+            and ticket.department_id == actor.department_id
+        ):
+            return True
+        if scope is Scope.OWN_TICKET and ticket.handler_id == actor.id:
+            return True
+    return False
+
+
+def _event(
+    ticket: Ticket,
+    actor: User | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        at=now,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload or {},
+    )
+
+
+def _check_source(ticket: Ticket, transition: Transition) -> None:
+    if ticket.status not in transition.sources:
+        raise InvalidTransition(
+            _("cannot %(action)s a ticket that is %(status)s")
+            % {"action": _action_label(transition.action), "status": Status(ticket.status).label},
+            details={"action": transition.action, "status": ticket.status},
+        )
+
+
+def _move(
+    ticket: Ticket,
+    actor: User | None,
+    transition: Transition,
+    to_status: str | None,
+    now: datetime,
+    payload: dict[str, Any],
+) -> None:
+    """Check the table, write the status (the one place that does) and append the event."""
+    from_status = ticket.status
+    _check_source(ticket, transition)
+    if to_status is None:
+        to_status = from_status
+    elif to_status not in transition.targets:
+        raise RuntimeError(f"{transition.action} cannot lead to {to_status}")
+    ticket.status = to_status
+    ticket.version += 1
+    ticket.save()
+    _event(ticket, actor, transition.action, from_status, to_status, now, payload)
+
+
+def _act(
+    actor: User,
+    number: str,
+    action: str,
+    version: int | None,
+    now: datetime | None,
+    apply: Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]],
+) -> Ticket:
+    transition = TRANSITIONS[action]
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = selectors.ticket_get_for_user(actor, number, for_update=True)
+        if version is not None and version != ticket.version:
+            raise StaleVersion(
+                _(
+                    "ticket %(number)s was changed by someone else (version %(current)s, "
+                    "you sent %(sent)s); reload it and try again"
+                )
+                % {"number": number, "current": ticket.version, "sent": version},
+                details={"current_version": ticket.version},
+            )
+        _check_source(ticket, transition)
+        if not _may_act(actor, ticket, transition):
+            raise NotAllowed(
+                _("you may not %(action)s this ticket") % {"action": _action_label(action)},
+                details={"action": action},
+            )
+        to_status, payload = apply(ticket, now)
+        _move(ticket, actor, transition, to_status, now, payload)
+    return ticket
+
+
+def _required_text(value: str | None, field_name: str, limit: int = 5000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise _invalid(field_name, _("%(field)s is required") % {"field": field_name})
+    if len(text) > limit:
+        raise _invalid(
+            field_name,
+            _("%(field)s is longer than %(limit)s characters")
+            % {"field": field_name, "limit": limit},
+        )
+    return text
+
+
+def _hold(
+    ticket: Ticket, department: Department | None, handler: User | None, now: datetime
+) -> None:
+    """End the current holder's stretch and start the next one (if any)."""
+    Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+    ticket.department = department
+    ticket.handler = handler
+    if department is not None:
+        Assignment.objects.create(
+            ticket=ticket, department=department, handler=handler, started_at=now
+        )
+
+
+# --------------------------------------------------------------------------- actions
+
+CENTRE_HANDLES_MESSAGE = _lazy(
+    "the centre handles this ticket itself; it may not be sent to another department"
+)
+
+
+def ticket_accept(
+    actor: User, number: str, *, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    return _act(actor, number, "accept", version, now, lambda t, n: (Status.ACCEPTED, {}))
+
+
+def ticket_decline(
+    actor: User,
+    number: str,
+    *,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    reason = _required_text(reason, "reason", 1000)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.decline_reason = reason
+        return Status.DECLINED, {"reason": reason, "referral": ticket.referral}
+
+    return _act(actor, number, "decline", version, now, apply)
+
+
+def ticket_answer(
+    actor: User, number: str, *, reply: str, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    """Answer on the spot: the reply is given during the first contact, no transfer."""
+    reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.reply = reply
+        ticket.resolved_at = now
+        return Status.RESOLVED, {"reply": reply, "on_the_spot": True}
+
+    return _act(actor, number, "answer", version, now, apply)
+
+
+def ticket_dispatch(
+    actor: User,
+    number: str,
+    *,
+    department: str | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        if department:
+            target = _department_by_code(department, "department")
+        elif ticket.routed_department is not None:
+            target = ticket.routed_department
+        else:
+            raise _invalid("department", _("say which department to dispatch to"))
+        if ticket.centre_handles and target != ticket.routed_department:
+            raise _invalid(
+                "department",
+                CENTRE_HANDLES_MESSAGE,
+            )
+        _hold(ticket, target, None, now)
+        return Status.DISPATCHED, {"department": target.code}
+
+    return _act(actor, number, "dispatch", version, now, apply)
+
+
+def ticket_transfer(
+    actor: User,
+    number: str,
+    *,
+    department: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        target = _department_by_code(department, "department")
+        if target.pk == ticket.department_id:
+            raise _invalid("department", _("the ticket is already with that department"))
+        if ticket.centre_handles:
+            raise _invalid(
+                "department",
+                CENTRE_HANDLES_MESSAGE,
+            )
+        source = ticket.department.code if ticket.department else None
+        _hold(ticket, target, None, now)
+        return Status.DISPATCHED, {"from_department": source, "department": target.code}
+
+    return _act(actor, number, "transfer", version, now, apply)
+
+
+def ticket_send_back(
+    actor: User,
+    number: str,
+    *,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    reason = _required_text(reason, "reason", 1000)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        source = ticket.department.code if ticket.department else None
+        _hold(ticket, None, None, now)
+        return Status.ACCEPTED, {"reason": reason, "from_department": source}
+
+    return _act(actor, number, "send_back", version, now, apply)
+
+
+def ticket_assign(
+    actor: User,
+    number: str,
+    *,
+    handler: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        person = User.objects.filter(username=handler, is_active=True).first()
+        if person is None:
+            raise _invalid("handler", _("unknown person '%(username)s'") % {"username": handler})
+        if not person.has_role(Role.HANDLER, Role.LIAISON):
+            raise _invalid("handler", _("%(username)s is not a handler") % {"username": handler})
+        if person.department_id != ticket.department_id:
+            raise _invalid(
+                "handler",
+                _("%(username)s does not belong to the ticket's department")
+                % {"username": handler},
+            )
+        if person.pk == ticket.handler_id:
+            raise _invalid(
+                "handler",
+                _("the ticket is already assigned to %(username)s") % {"username": handler},
+            )
+        _hold(ticket, ticket.department, person, now)
+        return Status.IN_PROGRESS, {"handler": person.username}
+
+    return _act(actor, number, "assign", version, now, apply)
+
+
+def ticket_progress(
+    actor: User, number: str, *, note: str, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    note = _required_text(note, "note")
+    return _act(actor, number, "progress", version, now, lambda t, n: (None, {"note": note}))
+
+
+def ticket_submit_plan(
+    actor: User, number: str, *, plan: str, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    plan = _required_text(plan, "plan", settings.TICKET_TEXT_MAX)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.plan = plan
+        ticket.plan_approved = None
+        return Status.PENDING_APPROVAL, {"plan": plan}
+
+    return _act(actor, number, "submit_plan", version, now, apply)
+
+
+def ticket_approve_plan(
+    actor: User,
+    number: str,
+    *,
+    comment: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.plan_approved = True
+        return Status.IN_PROGRESS, {"comment": comment.strip()}
+
+    return _act(actor, number, "approve_plan", version, now, apply)
+
+
+def ticket_reject_plan(
+    actor: User,
+    number: str,
+    *,
+    comment: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    comment = _required_text(comment, "comment")
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.plan_approved = False
+        return Status.IN_PROGRESS, {"comment": comment}
+
+    return _act(actor, number, "reject_plan", version, now, apply)
+
+
+def ticket_suspend(
+    actor: User,
+    number: str,
+    *,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    reason = _required_text(reason, "reason", 1000)
+    return _act(
+        actor, number, "suspend", version, now, lambda t, n: (Status.SUSPENDED, {"reason": reason})
+    )
+
+
+def ticket_resume(
+    actor: User, number: str, *, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    return _act(actor, number, "resume", version, now, lambda t, n: (Status.IN_PROGRESS, {}))
+
+
+@dataclass
+class CompensationInput:
+    kind: str
+    amount: Decimal | None = None
+    note: str = ""
+
+
+def ticket_resolve(
+    actor: User,
+    number: str,
+    *,
+    reply: str,
+    validity: str = "",
+    cause: str = "",
+    compensation: CompensationInput | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
+    if validity and validity not in Validity.values:
+        raise _invalid(
+            "validity", _("validity must be one of: %(v)s") % {"v": ", ".join(Validity.values)}
+        )
+    if compensation is not None and compensation.amount is not None and compensation.amount < 0:
+        raise _invalid("compensation", _("a compensation amount cannot be negative"))
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        if ticket.plan_required and ticket.plan_approved is not True:
+            raise InvalidTransition(
+                _("this ticket needs a leader-approved handling plan before it is resolved"),
+                details={"action": "resolve", "plan_approved": ticket.plan_approved},
+            )
+        if ticket.kind in (Kind.COMPLAINT, Kind.REPORT) and not validity:
+            raise _invalid("validity", _("say whether the complaint or report is valid"))
+        ticket.reply = reply
+        ticket.validity = validity
+        ticket.cause = cause.strip()
+        ticket.resolved_at = now
+        payload: dict[str, Any] = {"reply": reply, "validity": validity, "cause": ticket.cause}
+        if compensation is not None:
+            ticket.compensation_kind = compensation.kind
+            ticket.compensation_amount = compensation.amount
+            ticket.compensation_note = compensation.note
+            payload["compensation"] = {
+                "kind": compensation.kind,
+                "amount": str(compensation.amount) if compensation.amount is not None else None,
+                "note": compensation.note,
+            }
+        return Status.RESOLVED, payload
+
+    return _act(actor, number, "resolve", version, now, apply)
+
+
+def ticket_visit(
+    actor: User,
+    number: str,
+    *,
+    satisfaction: str,
+    comment: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record the return visit. A dissatisfied customer sends the ticket back to the department
+    that resolved it when the pack says so."""
+    if satisfaction not in Satisfaction.values:
+        raise _invalid(
+            "satisfaction",
+            _("satisfaction must be one of: %(v)s") % {"v": ", ".join(Satisfaction.values)},
+        )
+    reopen = pack_active().return_visit.reopen_on_dissatisfied
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str | None, dict[str, Any]]:
+        ticket.satisfaction = satisfaction
+        ticket.satisfaction_comment = comment.strip()
+        ticket.visited_at = now
+        payload: dict[str, Any] = {
+            "satisfaction": satisfaction,
+            "comment": ticket.satisfaction_comment,
+        }
+        if satisfaction != Satisfaction.DISSATISFIED or not reopen:
+            return None, payload
+        ticket.reopen_count += 1
+        ticket.resolved_at = None
+        payload["reopened"] = True
+        if ticket.department_id is None:
+            return Status.ACCEPTED, payload
+        _hold(ticket, ticket.department, ticket.handler, now)
+        return (Status.IN_PROGRESS if ticket.handler_id else Status.DISPATCHED), payload
+
+    return _act(actor, number, "visit", version, now, apply)
+
+
+def ticket_close(
+    actor: User,
+    number: str,
+    *,
+    note: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    visit_kinds = pack_active().return_visit.required_kinds
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        needs_visit = ticket.kind in visit_kinds and not ticket.anonymous and ticket.customer_id
+        if needs_visit and not ticket.satisfaction:
+            raise InvalidTransition(
+                _("a return visit is required before this ticket is closed"),
+                details={"action": "close", "missing": "visit"},
+            )
+        ticket.closed_at = now
+        Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+        return Status.CLOSED, {"note": note.strip()}
+
+    return _act(actor, number, "close", version, now, apply)
+
+
+def ticket_reopen(
+    actor: User,
+    number: str,
+    *,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    reason = _required_text(reason, "reason", 1000)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        ticket.reopen_count += 1
+        ticket.closed_at = None
+        ticket.resolved_at = None
+        ticket.satisfaction = ""
+        ticket.visited_at = None
+        _hold(ticket, None, None, now)
+        return Status.ACCEPTED, {"reason": reason}
+
+    return _act(actor, number, "reopen", version, now, apply)
+
+
+def ticket_merge(
+    actor: User, number: str, *, into: str, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    """Join a duplicate into the original; both keep their histories."""
+    if into == number:
+        raise _invalid("into", _("a ticket cannot be merged into itself"))
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        try:
+            original = selectors.ticket_get_for_user(actor, into, for_update=True)
+        except NotFound:
+            raise _invalid("into", _("ticket %(number)s not found") % {"number": into}) from None
+        if original.status in (Status.MERGED, Status.DECLINED):
+            raise _invalid(
+                "into",
+                _("ticket %(number)s is %(status)s and cannot take duplicates")
+                % {"number": into, "status": Status(original.status).label},
+            )
+        ticket.merged_into = original
+        Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+        _event(
+            original,
+            actor,
+            "merged_in",
+            original.status,
+            original.status,
+            now,
+            {"duplicate": ticket.number},
+        )
+        return Status.MERGED, {"into": original.number}
+
+    return _act(actor, number, "merge", version, now, apply)
+
+
+def ticket_remind(
+    actor: User,
+    number: str,
+    *,
+    note: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    return _act(actor, number, "remind", version, now, lambda t, n: (None, {"note": note.strip()}))
+
+
+def ticket_supervise(
+    actor: User,
+    number: str,
+    *,
+    note: str,
+    due_at: datetime | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    note = _required_text(note, "note")
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
+        if due_at is not None and due_at <= now:
+            raise _invalid("due_at", _("a supervision deadline must be in the future"))
+        return None, {"note": note, "due_at": due_at.isoformat() if due_at else None}
+
+    return _act(actor, number, "supervise", version, now, apply)
+
+
+def ticket_extend(
+    actor: User,
+    number: str,
+    *,
+    until: datetime,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Request an extension; a supervisor or leader approves it."""
+    reason = _required_text(reason, "reason", 1000)
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
+        if until <= now:
+            raise _invalid("until", _("an extension must end in the future"))
+        if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
+            raise _invalid("until", _("an extension request is already waiting for approval"))
+        request = ExtensionRequest.objects.create(
+            ticket=ticket, requested_by=actor, requested_at=now, until=until, reason=reason
+        )
+        return None, {"extension": request.pk, "until": until.isoformat(), "reason": reason}
+
+    return _act(actor, number, "extend", version, now, apply)
+
+
+def ticket_approve_extension(
+    actor: User,
+    number: str,
+    *,
+    approved: bool = True,
+    comment: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
+        request = ExtensionRequest.objects.filter(
+            ticket=ticket, state=ExtensionState.PENDING
+        ).first()
+        if request is None:
+            raise InvalidTransition(
+                _("there is no extension request waiting for approval"),
+                details={"action": "approve_extension"},
+            )
+        request.state = ExtensionState.APPROVED if approved else ExtensionState.REJECTED
+        request.decided_by = actor
+        request.decided_at = now
+        request.decision_comment = comment.strip()
+        request.save()
+        return None, {
+            "extension": request.pk,
+            "approved": approved,
+            "until": request.until.isoformat(),
+            "comment": request.decision_comment,
+        }
+
+    return _act(actor, number, "approve_extension", version, now, apply)
+
+
+def ticket_note(
+    actor: User, number: str, *, text: str, version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    text = _required_text(text, "text")
+    return _act(actor, number, "note", version, now, lambda t, n: (None, {"text": text}))
