@@ -65,6 +65,17 @@ def ticket_get_for_user(user: User, number: str, *, for_update: bool = False) ->
     return ticket
 
 
+def ticket_after_action(ticket: Ticket) -> Ticket:
+    """The ticket as it stands after an action, for the actor who just took it.
+
+    Visibility was checked by the action itself; after a send-back or transfer the actor may no
+    longer see the ticket in lists, but still gets the result of what they did.
+    """
+    return Ticket.objects.select_related(
+        "category", "department", "handler", "customer", "respondent_department", "merged_into"
+    ).get(pk=ticket.pk)
+
+
 def ticket_search_q(user: User, text: str) -> Q:
     """Search number, subject and description, and the customer's phone and name only where
     `user` may see them unmasked, so a search never reveals a hidden identity."""

@@ -158,14 +158,15 @@ def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[s
         raise _invalid("enclosures", _("only letters and visits can list enclosed items"))
 
 
-def _customer_for(data: CustomerInput) -> Customer:
+def _customer_for(data: CustomerInput, *, key: bool) -> Customer:
     """Reuse the caller's record when phone and name match; otherwise a new one."""
     existing = None
     if data.phone:
         existing = Customer.objects.filter(phone=data.phone, name=data.name).order_by("-id").first()
     if existing is None:
-        return Customer.objects.create(**vars(data))
-    changed = []
+        return Customer.objects.create(**vars(data), is_key_customer=key)
+    changed = ["is_key_customer"] if key and not existing.is_key_customer else []
+    existing.is_key_customer = existing.is_key_customer or key
     for name, value in vars(data).items():
         if value and getattr(existing, name) != value:
             setattr(existing, name, value)
@@ -246,7 +247,7 @@ def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
         if data.respondent_department
         else None
     )
-    urgency_codes = [level.code for level in pack.urgency_levels]
+    urgency_codes = [level.code for level in pack.urgency.levels]
     if data.urgency and data.urgency not in urgency_codes:
         raise _invalid(
             "urgency",
@@ -287,9 +288,9 @@ def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
         on_site=result.on_site or data.on_site,
         people_count=data.people_count,
         economic_loss=data.economic_loss,
-        confidential=data.confidential,
+        confidential=data.confidential or result.confidential,
         anonymous=data.anonymous,
-        customer=_customer_for(data.customer) if data.customer else None,
+        customer=_customer_for(data.customer, key=result.key_customer) if data.customer else None,
         respondent_department=respondent,
         respondent_staff=data.respondent_staff,
         subject=data.subject,
@@ -722,6 +723,8 @@ def ticket_resolve(
         )
     if compensation is not None and compensation.amount is not None and compensation.amount < 0:
         raise _invalid("compensation", _("a compensation amount cannot be negative"))
+    validity_rule = pack_active().validity
+    validity_required = validity_rule is not None and validity_rule.required_on_resolve
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
         if ticket.plan_required and ticket.plan_approved is not True:
@@ -729,7 +732,7 @@ def ticket_resolve(
                 _("this ticket needs a leader-approved handling plan before it is resolved"),
                 details={"action": "resolve", "plan_approved": ticket.plan_approved},
             )
-        if ticket.kind in (Kind.COMPLAINT, Kind.REPORT) and not validity:
+        if validity_required and ticket.kind in (Kind.COMPLAINT, Kind.REPORT) and not validity:
             raise _invalid("validity", _("say whether the complaint or report is valid"))
         ticket.reply = reply
         ticket.validity = validity
@@ -766,7 +769,8 @@ def ticket_visit(
             "satisfaction",
             _("satisfaction must be one of: %(v)s") % {"v": ", ".join(Satisfaction.values)},
         )
-    reopen = pack_active().return_visit.reopen_on_dissatisfied
+    return_visit = pack_active().return_visit
+    reopen = return_visit.reopen_on_dissatisfied if return_visit else False
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str | None, dict[str, Any]]:
         ticket.satisfaction = satisfaction
@@ -797,7 +801,8 @@ def ticket_close(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    visit_kinds = pack_active().return_visit.required_kinds
+    return_visit = pack_active().return_visit
+    visit_kinds = set(return_visit.kinds) if return_visit else set()
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
         needs_visit = ticket.kind in visit_kinds and not ticket.anonymous and ticket.customer_id

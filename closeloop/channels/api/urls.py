@@ -3,8 +3,14 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from closeloop.directory.api import DepartmentListView
+from closeloop.policy.api import CategoryListView, PackView
+
 urlpatterns = [
     path("", include("closeloop.tickets.api.urls")),
+    path("departments", DepartmentListView.as_view(), name="department-list"),
+    path("categories", CategoryListView.as_view(), name="category-list"),
+    path("pack", PackView.as_view(), name="pack"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -39,7 +39,9 @@ class TicketFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(field_name="department__code")
     urgency = django_filters.CharFilter()
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    crisis = django_filters.BooleanFilter()
+    crisis = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
+    )
     received_from = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_to = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_q", max_length=100)
@@ -119,7 +121,7 @@ class TicketListCreateView(DisclosingListView):
 
 
 def _ticket_response(ticket: Ticket, viewer: User, status: int = 200) -> Response:
-    fresh = selectors.ticket_get_for_user(viewer, ticket.number)
+    fresh = selectors.ticket_after_action(ticket)
     selectors.identity_disclosures_record([fresh], viewer, "api:detail")
     data = s.TicketDetailSerializer(fresh, context={"viewer": viewer}).data
     return Response(data, status=status)
@@ -129,7 +131,8 @@ class TicketDetailView(APIView):
     @extend_schema(responses=s.TicketDetailSerializer)
     def get(self, request: Request, number: str) -> Response:
         viewer = _viewer(request)
-        return _ticket_response(selectors.ticket_get_for_user(viewer, number), viewer)
+        ticket = selectors.ticket_get_for_user(viewer, number)
+        return _ticket_response(ticket, viewer)
 
 
 class TicketActionView(APIView):

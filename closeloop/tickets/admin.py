@@ -1,0 +1,147 @@
+"""Admin views of tickets and customers: read-only (only services change a ticket), filtered by
+the same visibility rule as the API, with identities masked by the same selector."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.directory.models import User
+
+from . import selectors
+from .models import Customer, Enclosure, IdentityDisclosure, Ticket, TicketEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ["at", "actor", "action", "from_status", "to_status", "payload"]
+    readonly_fields = fields
+
+
+class EnclosureInline(ReadOnlyInline):
+    model = Enclosure
+    fields = ["item", "quantity", "disposition", "note"]
+    readonly_fields = fields
+
+
+def _viewer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _customer_column(viewer: User) -> Any:
+    """The customer as this viewer may see them (bound per request: admins are shared)."""
+
+    @admin.display(description=_("customer"))
+    def customer(ticket: Ticket) -> str:
+        shown = selectors.customer_view(ticket, viewer)
+        if shown is None:
+            return "-"
+        return " ".join(str(shown[k]) for k in ("name", "phone") if shown[k])
+
+    return customer
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "kind",
+        "status",
+        "urgency",
+        "severity",
+        "crisis",
+        "department",
+        "handler",
+        "received_at",
+    ]
+    list_filter = ["status", "kind", "channel", "urgency", "severity", "crisis", "department"]
+    search_fields = ["number", "subject"]
+    date_hierarchy = "received_at"
+    list_select_related = ["department", "handler", "customer"]
+    exclude = ["customer"]
+    inlines = [EnclosureInline, EventInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return super().get_queryset(request).filter(selectors.ticket_visibility_q(_viewer(request)))
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return [*self.list_display, _customer_column(_viewer(request))]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [_customer_column(_viewer(request))]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        rows = list(cl.result_list) if cl is not None else []
+        selectors.identity_disclosures_record(rows, _viewer(request), "admin:list")
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        ticket = self.get_queryset(request).filter(pk=object_id).first()
+        if ticket is not None:
+            selectors.identity_disclosures_record([ticket], _viewer(request), "admin:detail")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    """Customers whose tickets are protected show masked to anyone who may not see them."""
+
+    list_display = ["shown_name", "shown_phone", "type", "is_key_customer", "created_at"]
+    list_filter = ["type", "is_key_customer"]
+    fields = ["shown_name", "shown_phone", "type", "is_key_customer"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        protected = Ticket.objects.filter(customer=OuterRef("pk")).filter(
+            selectors.identity_hidden_q(_viewer(request))
+        )
+        return super().get_queryset(request).annotate(protected=Exists(protected))
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # Searching by name or phone would reveal masked customers.
+        return ["name", "phone"] if _viewer(request).may_see_identity else []
+
+    @admin.display(description=_("name"))
+    def shown_name(self, customer: Customer) -> str:
+        return selectors.MASK if getattr(customer, "protected", True) else customer.name
+
+    @admin.display(description=_("phone"))
+    def shown_phone(self, customer: Customer) -> str:
+        return selectors.MASK if getattr(customer, "protected", True) else customer.phone
+
+
+@admin.register(IdentityDisclosure)
+class IdentityDisclosureAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "ticket", "via"]
+    list_filter = ["via"]
+    list_select_related = ["user", "ticket"]

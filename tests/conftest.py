@@ -1,0 +1,101 @@
+"""Fixtures shared by the whole suite: a loaded pack, a small centre of people, API clients."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from closeloop.directory.models import Department, User, UserRole
+from closeloop.directory.roles import Role
+
+
+def person(username: str, *roles: str, department: Department | None = None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    user.department = department
+    user.save()
+    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
+    return User.objects.get(pk=user.pk)
+
+
+@dataclass
+class Centre:
+    dept_a: Department
+    dept_b: Department
+    agent: User
+    supervisor: User
+    leader: User
+    inspector: User
+    admin: User
+    liaison_a: User
+    handler_a: User
+    handler_a2: User
+    liaison_b: User
+    handler_b: User
+
+
+@pytest.fixture
+def pack_name() -> str:
+    return "tax-service-outsourcing"
+
+
+@pytest.fixture
+def pack(db: Any, pack_name: str) -> Any:
+    from closeloop.policy.services import pack_load
+
+    return pack_load(pack_name)
+
+
+@pytest.fixture
+def centre(pack: Any) -> Centre:
+    dept_a = Department.objects.create(code="t-alpha", name="甲部门")
+    dept_b = Department.objects.create(code="t-beta", name="乙部门")
+    return Centre(
+        dept_a=dept_a,
+        dept_b=dept_b,
+        agent=person("agent1", Role.AGENT),
+        supervisor=person("super1", Role.SUPERVISOR),
+        leader=person("leader1", Role.LEADER),
+        inspector=person("inspector1", Role.INSPECTOR),
+        admin=person("admin1", Role.ADMIN),
+        liaison_a=person("liaison_a", Role.LIAISON, department=dept_a),
+        handler_a=person("handler_a", Role.HANDLER, department=dept_a),
+        handler_a2=person("handler_a2", Role.HANDLER, department=dept_a),
+        liaison_b=person("liaison_b", Role.LIAISON, department=dept_b),
+        handler_b=person("handler_b", Role.HANDLER, department=dept_b),
+    )
+
+
+class Api:
+    """An API client acting as one person, with their real token."""
+
+    def __init__(self, user: User) -> None:
+        from rest_framework.authtoken.models import Token
+
+        self.user = user
+        self.client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1/{path}", params)
+
+    def post(self, path: str, body: dict | None = None, **headers: str) -> Any:
+        return self.client.post(f"/api/v1/{path}", body or {}, format="json", headers=headers)
+
+    def act(self, number: str, action: str, **body: Any) -> Any:
+        return self.post(f"tickets/{number}/{action}", body)
+
+
+@pytest.fixture
+def api() -> Any:
+    return Api
+
+
+COMPLAINT = {
+    "kind": "complaint",
+    "channel": "phone",
+    "subject": "窗口人员态度差",
+    "description": "办理发票业务时窗口人员态度生硬。",
+    "customer": {"name": "张三", "phone": "13800138000", "type": "individual"},
+}

@@ -1,0 +1,120 @@
+"""Bad input gets a clear error naming the field, and nothing is stored."""
+
+from typing import Any
+
+import pytest
+
+from closeloop.tickets.models import Customer, Ticket
+from tests.conftest import COMPLAINT, Centre
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "gossip"}, "kind"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"category": "no-such-category"}, "category"),
+        ({"respondent": {"department": "nowhere"}}, "respondent"),
+        ({"urgency": "apocalyptic"}, "urgency"),
+        ({"customer": {"phone": "call me maybe"}}, "customer"),
+        ({"customer": {"email": "not-an-email"}}, "customer"),
+        ({"customer": {"type": "alien"}}, "customer"),
+        ({"customer": {"nickname": "x"}}, "customer"),
+        ({"economic_loss": "-5"}, "economic_loss"),
+        ({"economic_loss": "1e15"}, "economic_loss"),
+        ({"people_count": 0}, "people_count"),
+        ({"subject": ""}, "subject"),
+        ({"subject": "字" * 201}, "subject"),
+        ({"description": "x" * 20_001}, "description"),
+        ({"received_at": "2999-01-01T00:00:00+08:00"}, "received_at"),
+        ({"received_at": "yesterday"}, "received_at"),
+        ({"location": {"lat": 91}}, "location"),
+        ({"enclosures": [{"item": "身份证"}]}, "enclosures"),  # a phone call has no enclosures
+        ({"anonymous": True}, "customer"),  # anonymous yet with customer details
+        ({"colour": "red"}, "colour"),
+        ({"subject": "a\x00b"}, "subject"),
+    ],
+)
+def test_bad_ticket_is_refused_and_nothing_stored(
+    api: Any, centre: Centre, change: dict, field: str
+) -> None:
+    response = api(centre.agent).post("tickets", {**COMPLAINT, **change})
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["details"], error
+    assert Ticket.objects.count() == 0
+    assert Customer.objects.count() == 0
+
+
+def test_missing_required_fields_are_named(api: Any, centre: Centre) -> None:
+    response = api(centre.agent).post("tickets", {})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"kind", "channel", "subject"}
+
+
+def test_body_that_is_not_an_object(api: Any, centre: Centre) -> None:
+    response = api(centre.agent).client.post(
+        "/api/v1/tickets", "[1, 2]", content_type="application/json"
+    )
+    assert response.status_code == 400
+    broken = api(centre.agent).client.post(
+        "/api/v1/tickets", "{not json", content_type="application/json"
+    )
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "parse_error"
+
+
+def test_html_is_stored_as_text(api: Any, centre: Centre) -> None:
+    body = {**COMPLAINT, "subject": "<script>alert(1)</script>"}
+    response = api(centre.agent).post("tickets", body)
+    assert response.status_code == 201
+    assert response.json()["subject"] == "<script>alert(1)</script>"
+
+
+def test_a_letter_lists_its_enclosures(api: Any, centre: Centre) -> None:
+    body = {
+        **COMPLAINT,
+        "channel": "letter",
+        "received_at": "2026-11-20T09:00:00+08:00",
+        "enclosures": [
+            {"item": "身份证复印件", "quantity": 1, "disposition": "keep"},
+            {"item": "现金", "quantity": 200, "disposition": "return", "note": "人民币"},
+        ],
+    }
+    response = api(centre.agent).post("tickets", body)
+    assert response.status_code == 201, response.json()
+    ticket = response.json()
+    assert ticket["number"].startswith("20261120-")
+    assert ticket["received_at"].startswith("2026-11-20T09:00:00")
+    assert [e["item"] for e in ticket["enclosures"]] == ["身份证复印件", "现金"]
+
+
+def test_unauthenticated_requests_are_refused(centre: Centre) -> None:
+    from rest_framework.test import APIClient
+
+    response = APIClient().get("/api/v1/tickets")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    bad = APIClient(HTTP_AUTHORIZATION="Token nope").get("/api/v1/tickets")
+    assert bad.status_code == 401
+
+
+def test_action_bodies_are_validated(api: Any, centre: Centre) -> None:
+    agent = api(centre.agent)
+    number = agent.post("tickets", COMPLAINT).json()["number"]
+    assert agent.act(number, "accept", colour="red").status_code == 400
+    assert agent.act(number, "decline").status_code == 400
+    assert agent.act(number, "accept", version="abc").status_code == 400
+    agent.act(number, "accept")
+    response = agent.act(number, "dispatch", department="nowhere")
+    assert response.status_code == 400
+    assert "nowhere" in response.json()["error"]["message"]
+    assert agent.get("tickets/20990101-999999").status_code == 404
+
+
+def test_list_filters_are_validated(api: Any, centre: Centre) -> None:
+    agent = api(centre.agent)
+    assert agent.get("tickets", status="sleeping").status_code == 400
+    assert agent.get("tickets", received_from="soon").status_code == 400
+    assert agent.get("tickets", crisis="maybe").status_code == 400
