@@ -1,3 +1,5 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -8,7 +10,7 @@ from .models import Department
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = Department

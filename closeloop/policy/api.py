@@ -12,8 +12,8 @@ from .services import pack_active
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
+    department: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Category

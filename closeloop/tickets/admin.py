@@ -36,16 +36,21 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+EVENT_FIELDS = ("at", "actor", "action", "from_status", "to_status", "payload")
+ENCLOSURE_FIELDS = ("item", "quantity", "disposition", "note")
+CUSTOMER_FIELDS = ("shown_name", "shown_phone", "type", "is_key_customer")
+
+
 class EventInline(ReadOnlyInline):
     model = TicketEvent
-    fields = ["at", "actor", "action", "from_status", "to_status", "payload"]
-    readonly_fields = fields
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
 
 
 class EnclosureInline(ReadOnlyInline):
     model = Enclosure
-    fields = ["item", "quantity", "disposition", "note"]
-    readonly_fields = fields
+    fields = ENCLOSURE_FIELDS
+    readonly_fields = ENCLOSURE_FIELDS
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -118,8 +123,8 @@ class CustomerAdmin(ReadOnlyAdmin):
 
     list_display = ["shown_name", "shown_phone", "type", "is_key_customer", "created_at"]
     list_filter = ["type", "is_key_customer"]
-    fields = ["shown_name", "shown_phone", "type", "is_key_customer"]
-    readonly_fields = fields
+    fields = CUSTOMER_FIELDS
+    readonly_fields = CUSTOMER_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         protected = Ticket.objects.filter(customer=OuterRef("pk")).filter(

@@ -32,7 +32,7 @@ def ticket_visibility_q(user: User) -> Q:
         return Q(pk__in=[])
     held_before = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), handler=user))
     own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
-    return own | Q(handler=user) | held_before
+    return own | Q(handler=user) | Q(held_before)
 
 
 def identity_hidden_q(user: User) -> Q:

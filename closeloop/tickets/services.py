@@ -545,7 +545,7 @@ def ticket_dispatch(
         if ticket.centre_handles and target != ticket.routed_department:
             raise _invalid(
                 "department",
-                CENTRE_HANDLES_MESSAGE,
+                str(CENTRE_HANDLES_MESSAGE),
             )
         _hold(ticket, target, None, now)
         return Status.DISPATCHED, {"department": target.code}
@@ -568,7 +568,7 @@ def ticket_transfer(
         if ticket.centre_handles:
             raise _invalid(
                 "department",
-                CENTRE_HANDLES_MESSAGE,
+                str(CENTRE_HANDLES_MESSAGE),
             )
         source = ticket.department.code if ticket.department else None
         _hold(ticket, target, None, now)

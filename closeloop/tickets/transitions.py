@@ -3,6 +3,7 @@ and who may take it. `services._transition` is the only code that consults this 
 only code that writes `Ticket.status`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -25,18 +26,20 @@ class Transition:
     sources: frozenset[str]
     # Allowed destinations; empty means the action leaves the status unchanged (an event only).
     targets: frozenset[str]
-    who: dict[str, Scope]
+    who: dict[Role, Scope]
 
 
-def _t(action: str, sources, targets, who: dict[str, Scope]) -> Transition:  # type: ignore[no-untyped-def]
+def _t(
+    action: str, sources: Iterable[str], targets: Iterable[str], who: dict[Role, Scope]
+) -> Transition:
     return Transition(action, frozenset(sources), frozenset(targets), who)
 
 
 S = Status
 ANY, DEPT, OWN = Scope.ANY, Scope.OWN_DEPARTMENT, Scope.OWN_TICKET
-CENTRE = {Role.AGENT: ANY, Role.SUPERVISOR: ANY}
+CENTRE: dict[Role, Scope] = {Role.AGENT: ANY, Role.SUPERVISOR: ANY}
 WORKING = {S.DISPATCHED, S.IN_PROGRESS, S.PENDING_APPROVAL, S.SUSPENDED}
-HANDLING = {Role.HANDLER: OWN, Role.LIAISON: DEPT}
+HANDLING: dict[Role, Scope] = {Role.HANDLER: OWN, Role.LIAISON: DEPT}
 ALL_STATUSES = set(Status)
 
 TRANSITIONS: dict[str, Transition] = {

@@ -98,7 +98,7 @@ class TicketCreateSerializer(StrictSerializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
     received_at = serializers.DateTimeField(required=False, allow_null=True)
     location = LocationSerializer(required=False, allow_null=True)
-    enclosures = EnclosureSerializer(many=True, required=False, max_length=50)
+    enclosures = serializers.ListField(child=EnclosureSerializer(), required=False, max_length=50)
 
     def to_input(self) -> TicketInput:
         d = self.validated_data
@@ -253,15 +253,15 @@ class EventSerializer(serializers.ModelSerializer):
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as the viewer in `context["viewer"]` may see it."""
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    handler = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    category: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    handler: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
     customer = serializers.SerializerMethodField()
     respondent = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
     enclosures = serializers.SerializerMethodField()
     compensation = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into: Any = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = Ticket

@@ -135,10 +135,50 @@ class TicketDetailView(APIView):
         return _ticket_response(ticket, viewer)
 
 
+ActionSpec = tuple[str, type[serializers.Serializer], Callable[..., Ticket], str]
+ACTIONS: list[ActionSpec] = [
+    ("accept", s.EmptyActionSerializer, services.ticket_accept, "Accept (受理)"),
+    ("decline", s.ReasonSerializer, services.ticket_decline, "Decline (不予受理)"),
+    ("answer", s.ReplySerializer, services.ticket_answer, "Answer on the spot (当场答复)"),
+    (
+        "dispatch",
+        s.OptionalDepartmentActionSerializer,
+        services.ticket_dispatch,
+        "Dispatch to a department (派单)",
+    ),
+    ("transfer", s.DepartmentActionSerializer, services.ticket_transfer, "Transfer (转办)"),
+    ("send-back", s.ReasonSerializer, services.ticket_send_back, "Send back (退单)"),
+    ("assign", s.AssignSerializer, services.ticket_assign, "Assign a handler (分派)"),
+    ("progress", s.NoteSerializer, services.ticket_progress, "Progress report (进度反馈)"),
+    ("submit-plan", s.PlanSerializer, services.ticket_submit_plan, "Submit plan (提请批示)"),
+    ("approve-plan", s.CommentSerializer, services.ticket_approve_plan, "Approve plan (批示)"),
+    ("reject-plan", s.RequiredCommentSerializer, services.ticket_reject_plan, "Reject plan"),
+    ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
+    ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
+    ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
+    ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
+    ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
+    ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
+    ("merge", s.MergeSerializer, services.ticket_merge, "Merge a duplicate (合并)"),
+    ("remind", s.OptionalNoteSerializer, services.ticket_remind, "Remind (催办)"),
+    ("supervise", s.SuperviseSerializer, services.ticket_supervise, "Supervise (督办)"),
+    ("extend", s.ExtendSerializer, services.ticket_extend, "Request extension (延期)"),
+    (
+        "approve-extension",
+        s.ApproveExtensionSerializer,
+        services.ticket_approve_extension,
+        "Decide an extension request",
+    ),
+    ("note", s.TextSerializer, services.ticket_note, "Note"),
+]
+ACTION_SERVICES: dict[str, Callable[..., Ticket]] = {name: fn for name, _, fn, _ in ACTIONS}
+
+
 class TicketActionView(APIView):
+    """`POST /tickets/{number}/{action}`: validate the body, call the action's service."""
+
     action_name = ""
     body_class: type[serializers.Serializer] = s.EmptyActionSerializer
-    service: Callable[..., Ticket]
 
     def post(self, request: Request, number: str) -> Response:
         body = self.body_class(data=request.data)
@@ -148,65 +188,31 @@ class TicketActionView(APIView):
             data = kwargs.pop("compensation")
             kwargs["compensation"] = services.CompensationInput(**data) if data else None
         viewer = _viewer(request)
-        ticket = type(self).service(viewer, number, **kwargs)
+        ticket = ACTION_SERVICES[self.action_name](viewer, number, **kwargs)
         return _ticket_response(ticket, viewer)
 
 
-def _action(
-    name: str, body: type[serializers.Serializer], service: Callable[..., Ticket], summary: str
-) -> type[TicketActionView]:
-    view = type(
-        f"Ticket{name.title().replace('-', '')}View",
-        (TicketActionView,),
-        {"action_name": name, "body_class": body, "service": staticmethod(service)},
-    )
-    view.post = extend_schema(  # type: ignore[method-assign]
-        request=body,
-        responses=s.TicketDetailSerializer,
-        summary=summary,
-        operation_id=f"tickets_{name.replace('-', '_')}",
-    )(view.post)
-    return view
+def _action_view(spec: ActionSpec) -> type[TicketActionView]:
+    name, body, _, summary = spec
+
+    class View(TicketActionView):
+        action_name = name
+        body_class = body
+
+        @extend_schema(
+            request=body,
+            responses=s.TicketDetailSerializer,
+            summary=summary,
+            operation_id=f"tickets_{name.replace('-', '_')}",
+        )
+        def post(self, request: Request, number: str) -> Response:
+            return super().post(request, number)
+
+    View.__name__ = View.__qualname__ = f"Ticket{name.title().replace('-', '')}View"
+    return View
 
 
-ACTION_VIEWS: dict[str, type[TicketActionView]] = {
-    name: _action(name, body, service, summary)
-    for name, body, service, summary in [
-        ("accept", s.EmptyActionSerializer, services.ticket_accept, "Accept (受理)"),
-        ("decline", s.ReasonSerializer, services.ticket_decline, "Decline (不予受理)"),
-        ("answer", s.ReplySerializer, services.ticket_answer, "Answer on the spot (当场答复)"),
-        (
-            "dispatch",
-            s.OptionalDepartmentActionSerializer,
-            services.ticket_dispatch,
-            "Dispatch to a department (派单)",
-        ),
-        ("transfer", s.DepartmentActionSerializer, services.ticket_transfer, "Transfer (转办)"),
-        ("send-back", s.ReasonSerializer, services.ticket_send_back, "Send back (退单)"),
-        ("assign", s.AssignSerializer, services.ticket_assign, "Assign a handler (分派)"),
-        ("progress", s.NoteSerializer, services.ticket_progress, "Progress report (进度反馈)"),
-        ("submit-plan", s.PlanSerializer, services.ticket_submit_plan, "Submit plan (提请批示)"),
-        ("approve-plan", s.CommentSerializer, services.ticket_approve_plan, "Approve plan (批示)"),
-        ("reject-plan", s.RequiredCommentSerializer, services.ticket_reject_plan, "Reject plan"),
-        ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
-        ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
-        ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
-        ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
-        ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
-        ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
-        ("merge", s.MergeSerializer, services.ticket_merge, "Merge a duplicate (合并)"),
-        ("remind", s.OptionalNoteSerializer, services.ticket_remind, "Remind (催办)"),
-        ("supervise", s.SuperviseSerializer, services.ticket_supervise, "Supervise (督办)"),
-        ("extend", s.ExtendSerializer, services.ticket_extend, "Request extension (延期)"),
-        (
-            "approve-extension",
-            s.ApproveExtensionSerializer,
-            services.ticket_approve_extension,
-            "Decide an extension request",
-        ),
-        ("note", s.TextSerializer, services.ticket_note, "Note"),
-    ]
-}
+ACTION_VIEWS: dict[str, type[TicketActionView]] = {spec[0]: _action_view(spec) for spec in ACTIONS}
 
 
 class CustomerHistoryView(DisclosingListView):
