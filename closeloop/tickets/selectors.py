@@ -46,7 +46,7 @@ def ticket_list_for_user(user: User) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(ticket_visibility_q(user))
         .select_related("category", "department", "handler", "customer", "respondent_department")
-        .prefetch_related("enclosures")
+        .prefetch_related("enclosures", "attachments")
     )
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ from .choices import (
 )
 from .models import (
     Assignment,
+    Attachment,
     Customer,
     Enclosure,
     ExtensionRequest,
@@ -960,6 +962,98 @@ def ticket_approve_extension(
         }
 
     return _act(actor, number, "approve_extension", version, now, apply)
+
+
+@dataclass
+class FileInput:
+    name: str
+    content_type: str
+    size: int
+    read: Callable[[], bytes]
+
+
+# What a file must start with to be the type it claims (a claim alone is not trusted).
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+    "audio/mpeg": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+    "audio/wav": (b"RIFF",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+}
+
+
+def _content_matches(content_type: str, head: bytes) -> bool:
+    if content_type == "text/plain":
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multibyte character cut at the end of the sample is still text.
+            if exc.start < len(head) - 3:
+                return False
+        return b"\x00" not in head
+    return head.startswith(_SIGNATURES.get(content_type, (b"\x00\x00never",)))
+
+
+def ticket_attach(
+    actor: User,
+    number: str,
+    *,
+    files: list[FileInput],
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Attach files, within the count, size and type limits in settings."""
+    if not files:
+        raise _invalid("file", _("attach at least one file"))
+    allowed = settings.ATTACHMENT_CONTENT_TYPES
+    contents: list[tuple[FileInput, bytes]] = []
+    for f in files:
+        if f.size > settings.ATTACHMENT_MAX_BYTES:
+            raise _invalid(
+                "file",
+                _("%(name)s is larger than %(limit)s bytes")
+                % {"name": f.name, "limit": settings.ATTACHMENT_MAX_BYTES},
+            )
+        if f.content_type not in allowed:
+            raise _invalid(
+                "file",
+                _("%(name)s: type %(type)s is not accepted; accepted types: %(types)s")
+                % {"name": f.name, "type": f.content_type, "types": ", ".join(allowed)},
+            )
+        data = f.read()
+        if not _content_matches(f.content_type, data[:512]):
+            raise _invalid(
+                "file",
+                _("%(name)s does not contain what its type %(type)s says")
+                % {"name": f.name, "type": f.content_type},
+            )
+        contents.append((f, data))
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
+        present = Attachment.objects.filter(ticket=ticket).count()
+        if present + len(files) > settings.ATTACHMENT_MAX_COUNT:
+            raise _invalid(
+                "file",
+                _("a ticket holds at most %(limit)s attachments")
+                % {"limit": settings.ATTACHMENT_MAX_COUNT},
+            )
+        saved = []
+        for f, data in contents:
+            attachment = Attachment(
+                ticket=ticket,
+                filename=f.name[:200],
+                content_type=f.content_type,
+                size=len(data),
+                uploaded_by=actor,
+            )
+            attachment.file.save(f.name[-100:], ContentFile(data), save=False)
+            attachment.save()
+            saved.append({"id": attachment.pk, "filename": attachment.filename, "size": len(data)})
+        return None, {"attachments": saved}
+
+    return _act(actor, number, "attach", version, now, apply)
 
 
 def ticket_note(

@@ -85,6 +85,12 @@ TRANSITIONS: dict[str, Transition] = {
         _t("extend", WORKING, [], {**HANDLING, Role.AGENT: ANY}),
         _t("approve_extension", WORKING, [], {Role.SUPERVISOR: ANY, Role.LEADER: ANY}),
         _t(
+            "attach",
+            OPEN_STATUSES | {S.RESOLVED},
+            [],
+            {r: (DEPT if r in (Role.LIAISON, Role.HANDLER) else ANY) for r in Role},
+        ),
+        _t(
             "note",
             ALL_STATUSES,
             [],

@@ -18,6 +18,8 @@ REPORTER = {
     "address": "幸福路1号",
     "type": "individual",
 }
+
+
 @pytest.fixture
 def pack_name() -> str:
     return "letters-and-visits"  # a centre that takes reports (举报)

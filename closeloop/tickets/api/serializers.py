@@ -250,6 +250,14 @@ class EventSerializer(serializers.ModelSerializer):
         return event.actor.username if event.actor else None
 
 
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as the viewer in `context["viewer"]` may see it."""
 
@@ -261,6 +269,7 @@ class TicketSerializer(serializers.ModelSerializer):
     location = serializers.SerializerMethodField()
     enclosures = serializers.SerializerMethodField()
     compensation = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
     merged_into: Any = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
@@ -289,6 +298,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "respondent",
             "location",
             "enclosures",
+            "attachments",
             "plan",
             "plan_approved",
             "reply",
@@ -340,6 +350,19 @@ class TicketSerializer(serializers.ModelSerializer):
         return [
             {"item": e.item, "quantity": e.quantity, "disposition": e.disposition, "note": e.note}
             for e in ticket.enclosures.all()
+        ]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[dict]:
+        return [
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "uploaded_at": a.uploaded_at,
+            }
+            for a in ticket.attachments.all()
         ]
 
     @extend_schema_field(CompensationSerializer(allow_null=True))

@@ -22,5 +22,15 @@ urlpatterns = [
         path(f"tickets/<ticket:number>/{name}", view.as_view(), name=f"ticket-{name}")
         for name, view in views.ACTION_VIEWS.items()
     ],
+    path(
+        "tickets/<ticket:number>/attachments",
+        views.AttachmentUploadView.as_view(),
+        name="ticket-attachments",
+    ),
+    path(
+        "tickets/<ticket:number>/attachments/<int:attachment_id>",
+        views.AttachmentDownloadView.as_view(),
+        name="ticket-attachment",
+    ),
     path("customers", views.CustomerHistoryView.as_view(), name="customer-history"),
 ]

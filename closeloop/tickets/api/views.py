@@ -5,16 +5,19 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closeloop.channels.api.errors import error_response
+from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
 from closeloop.policy.models import Category
 
@@ -89,7 +92,11 @@ class TicketListCreateView(DisclosingListView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = TicketFilter
 
+    queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset
+
     def get_queryset(self) -> QuerySet[Ticket]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
 
     @extend_schema(
@@ -215,6 +222,68 @@ def _action_view(spec: ActionSpec) -> type[TicketActionView]:
 ACTION_VIEWS: dict[str, type[TicketActionView]] = {spec[0]: _action_view(spec) for spec in ACTIONS}
 
 
+class AttachmentUploadView(APIView):
+    """Attach files to a ticket (multipart field `file`, may repeat)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "version": {"type": "integer"},
+                },
+                "required": ["file"],
+            }
+        },
+        responses=s.TicketDetailSerializer,
+        operation_id="tickets_attach",
+    )
+    def post(self, request: Request, number: str) -> Response:
+        # A multipart body parses to a QueryDict; an empty body to a plain dict.
+        form: Any = request.data if isinstance(request.data, (QueryDict, dict)) else {}
+        unknown = sorted(set(form) - {"file", "version"})
+        if unknown:
+            raise serializers.ValidationError({key: [_("unknown field")] for key in unknown})
+        version = s.VersionedSerializer(
+            data={"version": form["version"]} if "version" in form else {}
+        )
+        version.is_valid(raise_exception=True)
+        files = [
+            services.FileInput(
+                name=f.name or "file",
+                content_type=(f.content_type or "").split(";")[0].strip(),
+                size=f.size or 0,
+                read=f.read,
+            )
+            for f in request.FILES.getlist("file")
+        ]
+        viewer = _viewer(request)
+        ticket = services.ticket_attach(
+            viewer, number, files=files, version=version.validated_data.get("version")
+        )
+        return _ticket_response(ticket, viewer)
+
+
+class AttachmentDownloadView(APIView):
+    """Download one attachment of a ticket the caller may see."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, number: str, attachment_id: int) -> FileResponse:
+        ticket = selectors.ticket_get_for_user(_viewer(request), number)
+        attachment = ticket.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound(str(_("attachment not found")))
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
+
+
 class CustomerHistoryView(DisclosingListView):
     """A caller's earlier tickets by phone (only those whose identity the caller may see)."""
 
@@ -224,7 +293,11 @@ class CustomerHistoryView(DisclosingListView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
+    queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset
+
     def get_queryset(self) -> QuerySet[Ticket]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         phone = self.request.query_params.get("phone", "").strip()
         if not phone:
             raise serializers.ValidationError({"phone": [_("give the caller's phone number")]})

@@ -1,0 +1,806 @@
+"""The policy-pack format: pydantic models (structure) plus a cross-reference pass.
+
+A pack is data. Every model forbids unknown fields so a typo is an error, not a silent
+default. Closed vocabularies (units, kinds, roles, …) are checked field by field so the
+error points at the exact place; references between parts of the pack (departments,
+categories, urgency levels, referrals, milestones, demo people) are checked afterwards by
+`pack_problems`, which returns `(path, message)` pairs.
+
+The format is documented with examples in `docs/policy-packs.md`.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+# --- closed vocabularies ------------------------------------------------------------------
+
+# Mirrors closeloop.tickets.choices and closeloop.directory.roles; kept as plain tuples so
+# the schema stays importable without Django (tests of the format run without a database).
+KINDS = ("consultation", "complaint", "report", "suggestion", "help", "praise")
+CHANNELS = ("phone", "web", "email", "letter", "visit", "on_site", "app", "api")
+CUSTOMER_TYPES = ("individual", "company", "media", "official")
+SEVERITIES = ("one_star", "two_star", "three_star")
+SEVERITY_RANK = {"": 0, "one_star": 1, "two_star": 2, "three_star": 3}
+ROLES = ("agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin")
+UNITS = ("minutes", "hours", "working_hours", "days", "working_days")
+# Each milestone is one deadline on a ticket; its default start and stop are documented in
+# docs/policy-packs.md ("Milestones") and implemented by the deadlines engine.
+MILESTONES = (
+    "accept",
+    "dispatch",
+    "assign",
+    "first_contact",
+    "department_response",
+    "progress_report",
+    "reply",
+    "resolve",
+    "return_visit",
+    "leader_review",
+    "suggestion_feedback",
+    "supervision",
+)
+# Ticket events a time limit may start from instead of its milestone's default.
+START_EVENTS = (
+    "registered",
+    "accepted",
+    "dispatched",
+    "assigned",
+    "department_responded",
+    "plan_submitted",
+    "resolved",
+    "escalated",
+)
+DEADLINE_STATES = ("warning", "overdue")
+NOTIFY = ("handler", "liaison", "department_head", "supervisor", "leader", "first_contact_owner")
+ACTIONS = ("remind", "supervise", "escalate", "case_file")
+ENCLOSURE_DISPOSITIONS = ("return", "keep")
+REPORT_PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _closed(noun: str, values: tuple[str, ...], style: str = "unknown") -> Any:
+    """A validator refusing anything outside `values`, naming the allowed ones."""
+
+    def check(value: str) -> str:
+        if value not in values:
+            allowed = ", ".join(values)
+            if style == "one_of":
+                raise ValueError(f"'{value}' is not one of {allowed}")
+            raise ValueError(f"unknown {noun} '{value}' (expected one of {allowed})")
+        return value
+
+    return check
+
+
+def _code(max_length: int) -> Any:
+    def check(value: str) -> str:
+        if not CODE_RE.match(value):
+            raise ValueError(
+                f"'{value}' is not a valid code (lower-case letters, digits, '_' and '-')"
+            )
+        if len(value) > max_length:
+            raise ValueError(f"'{value}' is longer than {max_length} characters")
+        return value
+
+    return check
+
+
+def _hhmm(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 08:30 as the base-60 number 510: say so instead of
+    # failing with a puzzling type error.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError('write times in quotes, e.g. "08:30" (unquoted, YAML reads a number)')
+    if not isinstance(value, str) or not TIME_RE.match(value):
+        raise ValueError(f"'{value}' is not a time of day HH:MM")
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError(f"must be a positive whole number, not {value}")
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Kind = Annotated[str, AfterValidator(_closed("kind", KINDS))]
+ChannelCode = Annotated[str, AfterValidator(_closed("channel", CHANNELS))]
+CustomerTypeCode = Annotated[str, AfterValidator(_closed("customer type", CUSTOMER_TYPES))]
+SeverityCode = Annotated[str, AfterValidator(_closed("severity", SEVERITIES, "one_of"))]
+RoleCode = Annotated[str, AfterValidator(_closed("role", ROLES))]
+Unit = Annotated[str, AfterValidator(_closed("unit", UNITS, "one_of"))]
+Milestone = Annotated[str, AfterValidator(_closed("milestone", MILESTONES))]
+StartEvent = Annotated[str, AfterValidator(_closed("start event", START_EVENTS, "one_of"))]
+DeadlineState = Annotated[str, AfterValidator(_closed("state", DEADLINE_STATES, "one_of"))]
+Notify = Annotated[str, AfterValidator(_closed("recipient", NOTIFY, "one_of"))]
+Action = Annotated[str, AfterValidator(_closed("action", ACTIONS, "one_of"))]
+DeptCode = Annotated[str, AfterValidator(_code(50))]
+CategoryCode = Annotated[str, AfterValidator(_code(80))]
+Code = Annotated[str, AfterValidator(_code(80))]
+Name = Annotated[str, AfterValidator(_non_empty), Field(max_length=100)]
+Text = Annotated[str, AfterValidator(_non_empty)]
+HHMM = Annotated[str, BeforeValidator(_hhmm)]
+Amount = Annotated[StrictInt, AfterValidator(_positive)]
+Yuan = Annotated[Decimal, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- conditions ---------------------------------------------------------------------------
+
+
+class IntRange(Strict):
+    """Both ends inclusive; either may be left out."""
+
+    min: Annotated[StrictInt, Field(ge=0)] | None = None
+    max: Annotated[StrictInt, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+
+class YuanRange(Strict):
+    """Both ends inclusive, in yuan; either may be left out."""
+
+    min: Yuan | None = None
+    max: Yuan | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> YuanRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+
+# Condition values: one value or a non-empty list meaning "any of".
+KindList = Annotated[list[Kind], BeforeValidator(_one_or_many), Field(min_length=1)]
+CategoryList = Annotated[list[CategoryCode], BeforeValidator(_one_or_many), Field(min_length=1)]
+ChannelList = Annotated[list[ChannelCode], BeforeValidator(_one_or_many), Field(min_length=1)]
+CustomerTypeList = Annotated[
+    list[CustomerTypeCode], BeforeValidator(_one_or_many), Field(min_length=1)
+]
+TextList = Annotated[list[Text], BeforeValidator(_one_or_many), Field(min_length=1)]
+CodeList = Annotated[list[Code], BeforeValidator(_one_or_many), Field(min_length=1)]
+SeverityList = Annotated[list[SeverityCode], BeforeValidator(_one_or_many), Field(min_length=1)]
+
+
+class Condition(Strict):
+    """All given keys must hold (AND); a list means "any of". An empty condition always holds.
+
+    `urgency`, `severity` and `crisis` test the classification as it stands: in rules, after
+    the rules before this one; in time limits and escalations, the final classification.
+    """
+
+    kind: KindList | None = None
+    category: CategoryList | None = None
+    channel: ChannelList | None = None
+    customer_type: CustomerTypeList | None = None
+    people_count: IntRange | None = None
+    economic_loss: YuanRange | None = None
+    text_any: TextList | None = None
+    anonymous: StrictBool | None = None
+    on_site: StrictBool | None = None
+    urgency: CodeList | None = None
+    severity: SeverityList | None = None
+    crisis: StrictBool | None = None
+
+
+class Effects(Strict):
+    """What a matching rule sets. Flags only switch on; urgency and severity only go up."""
+
+    urgency: Code | None = None
+    severity: SeverityCode | None = None
+    crisis: Literal[True] | None = None
+    reason: Text | None = None
+    on_site: Literal[True] | None = None
+    department: DeptCode | None = None
+    referral: Code | None = None
+    decline: Literal[True] | None = None
+    no_dispatch: Literal[True] | None = None
+    plan_approval: Literal[True] | None = None
+    confidential: Literal[True] | None = None
+    key_customer: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _reason_with_crisis(self) -> Effects:
+        if self.crisis and not self.reason:
+            raise ValueError("crisis: true needs a reason (shown to staff)")
+        if self.reason and not self.crisis:
+            raise ValueError("reason is only used with crisis: true")
+        if not self.model_fields_set:
+            raise ValueError("a rule must set something")
+        return self
+
+
+class Rule(Strict):
+    id: Code
+    basis: str = ""  # the seed's words this rule comes from
+    when: Condition = Field(default_factory=Condition)
+    set: Effects
+    stop: StrictBool = False  # no later rule is evaluated when this one matches
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+class Duration(Strict):
+    amount: Amount
+    unit: Unit
+
+
+class TimeLimit(Strict):
+    milestone: Milestone
+    amount: Amount
+    unit: Unit
+    start: StartEvent | None = None  # default: the milestone's own start (see docs)
+    count_start_day: StrictBool = False
+    end_time: HHMM | None = None
+    roll_forward: StrictBool = False
+    recurring: Literal["daily"] | None = None
+    warn_before: Duration | None = None
+    warn_share: Annotated[float, Field(gt=0, lt=1)] | None = None
+    when: Condition | None = None
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _options_fit_unit(self) -> TimeLimit:
+        day_units = ("days", "working_days")
+        if self.end_time and self.unit not in day_units:
+            raise ValueError(f"end_time only applies to days and working_days, not to {self.unit}")
+        if self.count_start_day and self.unit not in day_units:
+            raise ValueError(
+                f"count_start_day only applies to days and working_days, not to {self.unit}"
+            )
+        if self.roll_forward and self.unit != "days":
+            raise ValueError(
+                f"roll_forward only applies to calendar days (unit days), not to {self.unit}"
+            )
+        if self.warn_before and self.warn_share is not None:
+            raise ValueError("give warn_before or warn_share, not both")
+        if (
+            self.warn_before
+            and self.warn_before.unit == self.unit
+            and self.warn_before.amount >= self.amount
+        ):
+            raise ValueError(
+                f"warn_before ({self.warn_before.amount} {self.unit}) must be shorter than "
+                f"the limit ({self.amount} {self.unit})"
+            )
+        return self
+
+
+class Escalation(Strict):
+    milestone: Milestone
+    state: DeadlineState
+    after: Duration | None = None  # only with overdue: how long past due before it fires
+    notify: Annotated[list[Notify], Field(min_length=1)]
+    action: Action
+    time_limit: TimeLimit | None = None  # the deadline the action itself sets
+    when: Condition | None = None
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Escalation:
+        if self.after and self.state != "overdue":
+            raise ValueError("after only applies to state overdue")
+        if self.action == "supervise" and self.time_limit is None:
+            raise ValueError("a supervise action needs its own time_limit (督办 has a deadline)")
+        return self
+
+
+# --- organisation -------------------------------------------------------------------------
+
+
+class DepartmentSpec(Strict):
+    code: DeptCode
+    name: Name
+    children: list[DepartmentSpec] = Field(default_factory=list)
+
+
+class CategorySpec(Strict):
+    code: CategoryCode
+    name: Name
+    department: DeptCode | None = None  # default routing; children inherit it
+    children: list[CategorySpec] = Field(default_factory=list)
+
+
+class UrgencyLevel(Strict):
+    code: Code
+    name: Name
+
+
+class Urgency(Strict):
+    """Levels from least to most urgent; rules can only move a ticket up this list."""
+
+    levels: Annotated[list[UrgencyLevel], Field(min_length=2)]
+    default: Code = "normal"
+
+
+class SeverityBand(Strict):
+    """`from` inclusive, `to` exclusive, in yuan; only the last band may omit `to`."""
+
+    start: Yuan = Field(alias="from")
+    end: Yuan | None = Field(default=None, alias="to")
+    severity: SeverityCode
+
+
+class Referral(Strict):
+    code: Code
+    name: Name
+    text: Text  # what the agent tells the customer
+
+
+class ResponsibleLevel(Strict):
+    level: Annotated[StrictInt, Field(ge=1)]
+    name: Name
+    position: str = ""
+    role: RoleCode
+
+
+class ReturnVisit(Strict):
+    kinds: list[Kind] = Field(default_factory=list)
+    reopen_on_dissatisfied: StrictBool = True
+    basically_satisfied_is_satisfied: StrictBool = True
+    script: list[Text] = Field(default_factory=list)
+    periodic: Duration | None = None  # relationship visits to customers (定期回访)
+    basis: str = ""
+
+
+class Extension(Strict):
+    max_total: Duration
+    approver_roles: Annotated[list[RoleCode], Field(min_length=1)]
+    basis: str = ""
+
+
+class PlanApproval(Strict):
+    approver_roles: Annotated[list[RoleCode], Field(min_length=1)]
+    basis: str = ""
+
+
+class Validity(Strict):
+    """Valid / invalid is decided after investigation; the hints guide the handler."""
+
+    required_on_resolve: StrictBool = False
+    valid: str = ""
+    invalid: str = ""
+
+
+class CompensationKind(Strict):
+    code: Code
+    name: Name
+
+
+class Compensation(Strict):
+    kinds: Annotated[list[CompensationKind], Field(min_length=1)]
+    note: str = ""
+
+
+class EnclosureKind(Strict):
+    code: Code
+    name: Name
+    disposition: Annotated[
+        str, AfterValidator(_closed("disposition", ENCLOSURE_DISPOSITIONS, "one_of"))
+    ]
+
+
+class Confidentiality(Strict):
+    kinds: list[Kind] = Field(default_factory=list)
+    basis: str = ""
+
+
+class Reporting(Strict):
+    periods: Annotated[
+        list[Annotated[str, AfterValidator(_closed("period", REPORT_PERIODS, "one_of"))]],
+        Field(min_length=1),
+    ]
+    note: str = ""
+
+
+class Knowledge(Strict):
+    from_kinds: list[Kind] = Field(default_factory=list)
+    basis: str = ""
+
+
+class DemoPersonSpec(Strict):
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@+-]{1,150}$")]
+    display_name: Name
+    roles: Annotated[list[RoleCode], Field(min_length=1)]
+    department: DeptCode | None = None
+    password: Annotated[str, Field(min_length=8)]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DutySpec(Strict):
+    weekday: Annotated[str, AfterValidator(_closed("weekday", WEEKDAYS, "one_of"))]
+    username: str
+    department: DeptCode
+
+
+class Demo(Strict):
+    people: Annotated[list[DemoPersonSpec], Field(min_length=1)]
+    duty_rota: list[DutySpec] = Field(default_factory=list)
+
+
+class SourceRef(Strict):
+    file: Annotated[str, Field(pattern=r"^[\w.-]+\.txt$")]  # a seed file name, never a URL
+    part: str = ""
+
+
+def _business_hours(value: Any) -> Any:
+    if value == "24x7":
+        return value
+    if not isinstance(value, list) or not value:
+        raise ValueError('give "24x7" or a list of ["HH:MM", "HH:MM"] ranges')
+    previous_end = None
+    for item in value:
+        if not isinstance(item, list) or len(item) != 2:
+            raise ValueError(f'{item!r} is not a range ["HH:MM", "HH:MM"]')
+        start, end = _hhmm(item[0]), _hhmm(item[1])
+        if start >= end:
+            raise ValueError(f"range {start}-{end} ends before it starts")
+        if previous_end is not None and start < previous_end:
+            raise ValueError(f"range {start}-{end} overlaps or precedes the one before")
+        previous_end = end
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'") from None
+    return value
+
+
+def _fmt_yuan(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class PackSpec(Strict):
+    name: Code
+    title: Name
+    version: Annotated[str, Field(min_length=1, max_length=40)]
+    source: Annotated[list[SourceRef], Field(min_length=1)]
+    description: str = ""
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+    calendar: Code = "china"
+    business_hours: Annotated[str | list[list[str]], BeforeValidator(_business_hours)] = "24x7"
+    kinds: Annotated[list[Kind], Field(min_length=1)]
+    channels: Annotated[list[ChannelCode], Field(min_length=1)]
+    urgency: Urgency
+    severity_bands: list[SeverityBand] = Field(default_factory=list)
+    severity_kinds: list[Kind] = Field(default_factory=list)
+    referrals: list[Referral] = Field(default_factory=list)
+    departments: Annotated[list[DepartmentSpec], Field(min_length=1)]
+    categories: list[CategorySpec] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    time_limits: list[TimeLimit] = Field(default_factory=list)
+    escalations: list[Escalation] = Field(default_factory=list)
+    responsible_levels: list[ResponsibleLevel] = Field(default_factory=list)
+    plan_approval: PlanApproval | None = None
+    return_visit: ReturnVisit | None = None
+    extension: Extension | None = None
+    validity: Validity | None = None
+    compensation: Compensation | None = None
+    enclosures: list[EnclosureKind] = Field(default_factory=list)
+    confidentiality: Confidentiality | None = None
+    reporting: Reporting | None = None
+    knowledge: Knowledge | None = None
+    demo: Demo | None = None
+
+    # Indexes for classification, built once per parsed pack.
+    _category_parent: dict[str, str | None] = PrivateAttr(default_factory=dict)
+    _category_department: dict[str, str | None] = PrivateAttr(default_factory=dict)
+
+    @field_validator("severity_bands")
+    @classmethod
+    def _bands_cover_every_amount(cls, bands: list[SeverityBand]) -> list[SeverityBand]:
+        if not bands:
+            return bands
+        if bands[0].start != 0:
+            raise ValueError(
+                f"the first band must start at 0 yuan, not {_fmt_yuan(bands[0].start)}"
+            )
+        for i, band in enumerate(bands):
+            last = i == len(bands) - 1
+            if band.end is None and not last:
+                raise ValueError(f"only the last band may leave out 'to' (band {i} does)")
+            if band.end is not None and band.end <= band.start:
+                raise ValueError(
+                    f"band {i} ends at {_fmt_yuan(band.end)} yuan, "
+                    f"not after its start {_fmt_yuan(band.start)}"
+                )
+            if last and band.end is not None:
+                raise ValueError(
+                    f"the last band must be open-ended (no 'to'); amounts from "
+                    f"{_fmt_yuan(band.end)} yuan are not covered"
+                )
+            if i:
+                before = bands[i - 1]
+                assert before.end is not None
+                if band.start > before.end:
+                    raise ValueError(
+                        f"gap between {_fmt_yuan(before.end)} and {_fmt_yuan(band.start)} yuan"
+                    )
+                if band.start < before.end:
+                    raise ValueError(
+                        f"overlap between {_fmt_yuan(band.start)} and {_fmt_yuan(before.end)} yuan"
+                    )
+                if SEVERITY_RANK[band.severity] < SEVERITY_RANK[before.severity]:
+                    raise ValueError(f"band {i} is less severe than the band before it")
+        return bands
+
+    def model_post_init(self, __context: Any) -> None:
+        for parent, category in _walk_categories(self.categories, None):
+            self._category_parent[category.code] = parent
+            inherited = self._category_department.get(parent) if parent else None
+            self._category_department[category.code] = category.department or inherited
+
+    # --- lookups used by classify, the loader and other apps ---
+
+    def department_codes(self) -> list[str]:
+        return [d.code for _, d in _walk_departments(self.departments, None)]
+
+    def category_codes(self) -> list[str]:
+        return list(self._category_parent)
+
+    def urgency_codes(self) -> list[str]:
+        return [level.code for level in self.urgency.levels]
+
+    def category_lineage(self, code: str) -> list[str]:
+        """The category and its ancestors, nearest first; empty if the pack lacks it."""
+        lineage: list[str] = []
+        current: str | None = code
+        while current is not None and current in self._category_parent:
+            lineage.append(current)
+            current = self._category_parent[current]
+        return lineage
+
+    def category_department(self, code: str) -> str | None:
+        """Default department of a category, inherited from the nearest ancestor that has one."""
+        return self._category_department.get(code)
+
+    def referral_text(self, code: str) -> str:
+        return next((r.text for r in self.referrals if r.code == code), "")
+
+
+def _walk_departments(
+    nodes: list[DepartmentSpec], parent: str | None
+) -> Iterator[tuple[str | None, DepartmentSpec]]:
+    for node in nodes:
+        yield parent, node
+        yield from _walk_departments(node.children, node.code)
+
+
+def _walk_categories(
+    nodes: list[CategorySpec], parent: str | None
+) -> Iterator[tuple[str | None, CategorySpec]]:
+    for node in nodes:
+        yield parent, node
+        yield from _walk_categories(node.children, node.code)
+
+
+def walk_departments(spec: PackSpec) -> Iterator[tuple[str | None, DepartmentSpec]]:
+    """(parent code, department) pairs, parents before children."""
+    return _walk_departments(spec.departments, None)
+
+
+def walk_categories(spec: PackSpec) -> Iterator[tuple[str | None, CategorySpec]]:
+    """(parent code, category) pairs, parents before children."""
+    return _walk_categories(spec.categories, None)
+
+
+# --- cross-references ---------------------------------------------------------------------
+
+
+def _tree_paths(
+    nodes: list[Any], base: str
+) -> Iterator[tuple[str, Any]]:  # (path like departments[0].children[1], node)
+    for i, node in enumerate(nodes):
+        path = f"{base}[{i}]"
+        yield path, node
+        yield from _tree_paths(node.children, f"{path}.children")
+
+
+def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Every reference that points nowhere, as (path inside the YAML, problem)."""
+    problems: list[tuple[str, str]] = []
+
+    def dup(path: str, noun: str, code: str, seen: dict[str, str]) -> None:
+        if code in seen:
+            problems.append((path, f"duplicate {noun} '{code}' (first at {seen[code]})"))
+        else:
+            seen[code] = path
+
+    departments: dict[str, str] = {}
+    for path, dept in _tree_paths(spec.departments, "departments"):
+        dup(f"{path}.code", "department", dept.code, departments)
+    categories: dict[str, str] = {}
+    for path, cat in _tree_paths(spec.categories, "categories"):
+        dup(f"{path}.code", "category", cat.code, categories)
+        if cat.department and cat.department not in departments:
+            problems.append((f"{path}.department", f"unknown department '{cat.department}'"))
+    levels: dict[str, str] = {}
+    for i, level in enumerate(spec.urgency.levels):
+        dup(f"urgency.levels[{i}].code", "urgency level", level.code, levels)
+    for required in ("normal", "urgent"):
+        if required not in levels:
+            problems.append(("urgency.levels", f"the level '{required}' is required"))
+    if spec.urgency.default not in levels:
+        problems.append(("urgency.default", f"unknown urgency level '{spec.urgency.default}'"))
+    referrals: dict[str, str] = {}
+    for i, referral in enumerate(spec.referrals):
+        dup(f"referrals[{i}].code", "referral", referral.code, referrals)
+    kinds = set(spec.kinds)
+    channels = set(spec.channels)
+
+    def check_kinds(path: str, values: list[str] | None) -> None:
+        for j, kind in enumerate(values or []):
+            if kind not in kinds:
+                problems.append((f"{path}[{j}]", f"kind '{kind}' is not among this pack's kinds"))
+
+    def check_condition(path: str, cond: Condition | None) -> None:
+        if cond is None:
+            return
+        check_kinds(f"{path}.kind", cond.kind)
+        for j, channel in enumerate(cond.channel or []):
+            if channel not in channels:
+                problems.append(
+                    (
+                        f"{path}.channel[{j}]",
+                        f"channel '{channel}' is not among this pack's channels",
+                    )
+                )
+        for j, code in enumerate(cond.category or []):
+            if code not in categories:
+                problems.append((f"{path}.category[{j}]", f"unknown category '{code}'"))
+        for j, code in enumerate(cond.urgency or []):
+            if code not in levels:
+                problems.append((f"{path}.urgency[{j}]", f"unknown urgency level '{code}'"))
+
+    check_kinds("severity_kinds", spec.severity_kinds)
+    if spec.severity_kinds and not spec.severity_bands:
+        problems.append(("severity_kinds", "severity_kinds needs severity_bands"))
+
+    rule_ids: dict[str, str] = {}
+    for i, rule in enumerate(spec.rules):
+        path = f"rules[{i}]"
+        dup(f"{path}.id", "rule id", rule.id, rule_ids)
+        check_condition(f"{path}.when", rule.when)
+        effects = rule.set
+        if effects.urgency and effects.urgency not in levels:
+            problems.append((f"{path}.set.urgency", f"unknown urgency level '{effects.urgency}'"))
+        if effects.department and effects.department not in departments:
+            problems.append(
+                (f"{path}.set.department", f"unknown department '{effects.department}'")
+            )
+        if effects.referral and effects.referral not in referrals:
+            problems.append((f"{path}.set.referral", f"unknown referral '{effects.referral}'"))
+
+    declared: dict[str, str] = {}
+    unconditional: dict[str, str] = {}
+    for i, limit in enumerate(spec.time_limits):
+        path = f"time_limits[{i}]"
+        check_condition(f"{path}.when", limit.when)
+        declared.setdefault(limit.milestone, path)
+        if limit.milestone in unconditional:
+            problems.append(
+                (
+                    path,
+                    f"milestone '{limit.milestone}' already has an unconditional limit at "
+                    f"{unconditional[limit.milestone]}, so this one never applies",
+                )
+            )
+        elif limit.when is None or not limit.when.model_fields_set:
+            unconditional[limit.milestone] = path
+
+    for i, esc in enumerate(spec.escalations):
+        path = f"escalations[{i}]"
+        if esc.milestone not in declared:
+            problems.append(
+                (
+                    f"{path}.milestone",
+                    f"unknown milestone '{esc.milestone}' (no time limit declares it)",
+                )
+            )
+        check_condition(f"{path}.when", esc.when)
+        if esc.time_limit:
+            check_condition(f"{path}.time_limit.when", esc.time_limit.when)
+
+    levels_seen: dict[str, str] = {}
+    for i, responsible in enumerate(spec.responsible_levels):
+        dup(
+            f"responsible_levels[{i}].level",
+            "responsible level",
+            str(responsible.level),
+            levels_seen,
+        )
+    if spec.return_visit:
+        check_kinds("return_visit.kinds", spec.return_visit.kinds)
+    if spec.confidentiality:
+        check_kinds("confidentiality.kinds", spec.confidentiality.kinds)
+    if spec.knowledge:
+        check_kinds("knowledge.from_kinds", spec.knowledge.from_kinds)
+    if spec.compensation:
+        seen: dict[str, str] = {}
+        for i, comp in enumerate(spec.compensation.kinds):
+            dup(f"compensation.kinds[{i}].code", "compensation kind", comp.code, seen)
+    enclosure_codes: dict[str, str] = {}
+    for i, enc in enumerate(spec.enclosures):
+        dup(f"enclosures[{i}].code", "enclosure kind", enc.code, enclosure_codes)
+
+    if spec.demo:
+        problems.extend(_demo_problems(spec.demo, departments))
+    return problems
+
+
+def _demo_problems(demo: Demo, departments: dict[str, str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    usernames: dict[str, str] = {}
+    covered: set[str] = set()
+    for i, person in enumerate(demo.people):
+        path = f"demo.people[{i}]"
+        if person.username in usernames:
+            problems.append(
+                (
+                    f"{path}.username",
+                    f"duplicate username '{person.username}' "
+                    f"(first at {usernames[person.username]})",
+                )
+            )
+        usernames.setdefault(person.username, path)
+        covered.update(person.roles)
+        if person.department and person.department not in departments:
+            problems.append((f"{path}.department", f"unknown department '{person.department}'"))
+        for role in ("liaison", "handler"):
+            if role in person.roles and not person.department:
+                problems.append((f"{path}.department", f"a {role} needs a department"))
+    for role in ROLES:
+        if role not in covered:
+            problems.append(("demo.people", f"no demo person has the role '{role}'"))
+    for i, duty in enumerate(demo.duty_rota):
+        path = f"demo.duty_rota[{i}]"
+        if duty.username not in usernames:
+            problems.append((f"{path}.username", f"unknown demo person '{duty.username}'"))
+        if duty.department not in departments:
+            problems.append((f"{path}.department", f"unknown department '{duty.department}'"))
+    return problems
