@@ -56,6 +56,14 @@ class User(AbstractUser):
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set.intersection(roles))
 
+    @cached_property
+    def department_scope(self) -> frozenset[int]:
+        """Departments whose tickets this person's department role reaches: their own and
+        every department below it."""
+        from .selectors import department_subtree_ids
+
+        return department_subtree_ids(self.department_id) if self.department_id else frozenset()
+
     @property
     def is_centre_staff(self) -> bool:
         return bool(self.role_set & CENTRE_ROLES)

@@ -31,7 +31,7 @@ def ticket_visibility_q(user: User) -> Q:
     if not user.role_set:
         return Q(pk__in=[])
     held_before = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), handler=user))
-    own = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    own = Q(department_id__in=user.department_scope)
     return own | Q(handler=user) | Q(held_before)
 
 

@@ -31,6 +31,7 @@ from closeloop.common.errors import (
 )
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
+from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
@@ -369,7 +370,7 @@ def _may_act(actor: User, ticket: Ticket, transition: Transition) -> bool:
         if (
             scope is Scope.OWN_DEPARTMENT
             and ticket.department_id is not None
-            and ticket.department_id == actor.department_id
+            and ticket.department_id in actor.department_scope
         ):
             return True
         if scope is Scope.OWN_TICKET and ticket.handler_id == actor.id:
@@ -611,7 +612,9 @@ def ticket_assign(
             raise _invalid("handler", _("unknown person '%(username)s'") % {"username": handler})
         if not person.has_role(Role.HANDLER, Role.LIAISON):
             raise _invalid("handler", _("%(username)s is not a handler") % {"username": handler})
-        if person.department_id != ticket.department_id:
+        if ticket.department_id is None or person.department_id not in department_subtree_ids(
+            ticket.department_id
+        ):
             raise _invalid(
                 "handler",
                 _("%(username)s does not belong to the ticket's department")

@@ -200,3 +200,22 @@ def test_notes_by_anyone_who_can_see_the_ticket(api: Any, centre: Centre) -> Non
         "payload"
     ] == {"text": "质检备注"}
     assert api(centre.handler_b).act(number, "note", text="x").status_code == 404
+
+
+def test_a_department_reaches_the_teams_below_it(api: Any, centre: Centre) -> None:
+    from closeloop.directory.models import Department
+    from tests.conftest import person
+
+    team = Department.objects.create(code="t-alpha-team", name="甲部门一组", parent=centre.dept_a)
+    team_handler = person("team_handler", "handler", department=team)
+    team_liaison = person("team_liaison", "liaison", department=team)
+    number = register(api, centre)["number"]
+    agent = api(centre.agent)
+    ok(agent.act(number, "accept"))
+    ok(agent.act(number, "dispatch", department="t-alpha"))
+    # The parent department's liaison may assign to a handler of a team below it…
+    ok(api(centre.liaison_a).act(number, "assign", handler="team_handler"))
+    assert api(team_handler).get(f"tickets/{number}").status_code == 200
+    # …but a team's liaison does not see what is with the department above.
+    assert api(team_liaison).get(f"tickets/{number}").status_code == 404
+    ok(api(team_handler).act(number, "progress", note="已上门"))

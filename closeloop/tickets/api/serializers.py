@@ -228,6 +228,11 @@ class ApproveExtensionSerializer(VersionedSerializer):
 # --------------------------------------------------------------------------- output
 
 
+def _decimal(value: Decimal | None) -> str | None:
+    """Decimals travel as strings, as DRF's DecimalField does: no binary rounding."""
+    return None if value is None else str(value)
+
+
 class CustomerOutSerializer(serializers.Serializer):
     masked = serializers.BooleanField()
     type = serializers.CharField(allow_null=True)
@@ -341,8 +346,8 @@ class TicketSerializer(serializers.ModelSerializer):
             return None
         return {
             "address": ticket.location_address,
-            "lat": ticket.location_lat,
-            "lng": ticket.location_lng,
+            "lat": _decimal(ticket.location_lat),
+            "lng": _decimal(ticket.location_lng),
         }
 
     @extend_schema_field(EnclosureSerializer(many=True))
@@ -371,7 +376,7 @@ class TicketSerializer(serializers.ModelSerializer):
             return None
         return {
             "kind": ticket.compensation_kind,
-            "amount": ticket.compensation_amount,
+            "amount": _decimal(ticket.compensation_amount),
             "note": ticket.compensation_note,
         }
 
