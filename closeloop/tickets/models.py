@@ -41,6 +41,8 @@ class Customer(TimeStampedModel):
 
 class Ticket(TimeStampedModel):
     number = models.CharField(_("ticket number"), max_length=20, unique=True)
+    # Given to the customer with the number, to check progress on the portal (anonymous too).
+    public_code = models.CharField(_("query code"), max_length=12, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.crypto import constant_time_compare
 
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
@@ -112,6 +113,21 @@ def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str)
     ]
     if rows:
         IdentityDisclosure.objects.bulk_create(rows)
+
+
+def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Ticket:
+    """The ticket a customer asks about on the portal, proven by the phone they gave or the
+    query code they were given. Any mismatch is the same NotFound, so nothing is revealed."""
+    ticket = Ticket.objects.select_related("customer", "category").filter(number=number).first()
+    proven = False
+    if ticket is not None:
+        if code and ticket.public_code:
+            proven = constant_time_compare(code.strip().upper(), ticket.public_code)
+        elif phone and ticket.customer is not None and ticket.customer.phone:
+            proven = constant_time_compare(phone.strip(), ticket.customer.phone)
+    if ticket is None or not proven:
+        raise NotFound(f"ticket {number} not found", details={"number": number})
+    return ticket
 
 
 def customer_history_for_user(user: User, phone: str) -> QuerySet[Ticket]:

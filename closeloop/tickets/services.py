@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -184,6 +185,17 @@ def _request_digest(data: TicketInput) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+PUBLIC_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def ticket_register_public(*, data: TicketInput, now: datetime | None = None) -> Ticket:
+    """A customer's own submission from the public portal: no staff actor, channel web."""
+    now = now or timezone.now()
+    data.channel = Channel.WEB
+    with transaction.atomic():
+        return _register(None, data, now)
+
+
 def ticket_register(
     *,
     actor: User,
@@ -232,7 +244,7 @@ def _idempotent_ticket(actor: User, key: str, digest: str) -> Ticket | None:
     return record.ticket
 
 
-def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
+def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
     pack = pack_active()
     _check_input(data, pack.kinds, pack.channels)
     received_at = data.received_at or now
@@ -280,6 +292,7 @@ def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
 
     ticket = Ticket.objects.create(
         number=ticket_number_next(received_at),
+        public_code=get_random_string(8, PUBLIC_CODE_ALPHABET),
         kind=data.kind,
         channel=data.channel,
         status=Status.REGISTERED,
@@ -327,6 +340,7 @@ def _register(actor: User, data: TicketInput, now: datetime) -> Ticket:
             "routed_department": routed.code if routed else None,
             "rules": list(result.matched_rules),
             "pack": pack.name,
+            "via": "portal" if actor is None else "staff",
         },
     )
     if result.decline:
@@ -429,7 +443,7 @@ def _move(
 
 
 def _act(
-    actor: User,
+    actor: User | None,
     number: str,
     action: str,
     version: int | None,
@@ -439,7 +453,10 @@ def _act(
     transition = TRANSITIONS[action]
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = selectors.ticket_get_for_user(actor, number, for_update=True)
+        if actor is None:  # the customer, already identified by number and phone or code
+            ticket = Ticket.objects.select_for_update().get(number=number)
+        else:
+            ticket = selectors.ticket_get_for_user(actor, number, for_update=True)
         if version is not None and version != ticket.version:
             raise StaleVersion(
                 _(
@@ -450,7 +467,7 @@ def _act(
                 details={"current_version": ticket.version},
             )
         _check_source(ticket, transition)
-        if not _may_act(actor, ticket, transition):
+        if actor is not None and not _may_act(actor, ticket, transition):
             raise NotAllowed(
                 _("you may not %(action)s this ticket") % {"action": _action_label(action)},
                 details={"action": action},
@@ -769,6 +786,26 @@ def ticket_visit(
 ) -> Ticket:
     """Record the return visit. A dissatisfied customer sends the ticket back to the department
     that resolved it when the pack says so."""
+    return _act(actor, number, "visit", version, now, _visit(satisfaction, comment))
+
+
+def ticket_visit_by_customer(
+    number: str,
+    *,
+    phone: str = "",
+    code: str = "",
+    satisfaction: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer rates the outcome on the portal: that is the return visit."""
+    selectors.ticket_for_customer(number, phone=phone, code=code)
+    return _act(None, number, "visit", None, now, _visit(satisfaction, comment, via="portal"))
+
+
+def _visit(
+    satisfaction: str, comment: str, via: str = "staff"
+) -> Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]]:
     if satisfaction not in Satisfaction.values:
         raise _invalid(
             "satisfaction",
@@ -784,6 +821,7 @@ def ticket_visit(
         payload: dict[str, Any] = {
             "satisfaction": satisfaction,
             "comment": ticket.satisfaction_comment,
+            "via": via,
         }
         if satisfaction != Satisfaction.DISSATISFIED or not reopen:
             return None, payload
@@ -795,7 +833,7 @@ def ticket_visit(
         _hold(ticket, ticket.department, ticket.handler, now)
         return (Status.IN_PROGRESS if ticket.handler_id else Status.DISPATCHED), payload
 
-    return _act(actor, number, "visit", version, now, apply)
+    return apply
 
 
 def ticket_close(

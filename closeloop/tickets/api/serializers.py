@@ -275,12 +275,14 @@ class TicketSerializer(serializers.ModelSerializer):
     enclosures = serializers.SerializerMethodField()
     compensation = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    public_code = serializers.SerializerMethodField()
     merged_into: Any = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = Ticket
         fields = [
             "number",
+            "public_code",
             "kind",
             "channel",
             "status",
@@ -325,6 +327,12 @@ class TicketSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_public_code(self, ticket: Ticket) -> str | None:
+        # Whoever holds the code can rate the outcome as the customer: only the centre's
+        # agents, supervisors and leaders, who hand it to the customer, see it.
+        return ticket.public_code if self.context["viewer"].may_see_identity else None
 
     @extend_schema_field(CustomerOutSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:
