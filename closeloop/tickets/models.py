@@ -164,6 +164,11 @@ class Ticket(TimeStampedModel):
         related_name="duplicates",
     )
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    # The time limits and escalations chosen for this ticket by its pack at registration.
+    sla_plan = models.JSONField(_("deadline plan"), default=dict, blank=True)
+    # Derived from the running deadlines by the deadline service, for fast queues.
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
+    deadline_state = models.CharField(_("deadline state"), max_length=20, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -178,6 +183,9 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["department", "status", "received_at"], name="ticket_dept_inbox"),
             models.Index(fields=["handler", "status"], name="ticket_handler_status"),
             models.Index(fields=["kind", "received_at"], name="ticket_kind_received"),
+            models.Index(fields=["department", "next_due_at"], name="ticket_dept_due"),
+            models.Index(fields=["handler", "next_due_at"], name="ticket_handler_due"),
+            models.Index(fields=["deadline_state", "next_due_at"], name="ticket_deadline_due"),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +332,7 @@ class ExtensionRequest(models.Model):
     )
     requested_at = models.DateTimeField(_("requested at"))
     until = models.DateTimeField(_("until"))
+    milestone = models.CharField(_("milestone"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=1000)
     state = models.CharField(
         _("state"), max_length=20, choices=ExtensionState.choices, default=ExtensionState.PENDING

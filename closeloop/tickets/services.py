@@ -9,7 +9,7 @@ in one transaction. Nothing else assigns `Ticket.status`.
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
+from closeloop.sla import services as sla
 
 from . import selectors
 from .choices import (
@@ -48,6 +49,7 @@ from .choices import (
     Status,
     Validity,
 )
+from .events import event_record
 from .models import (
     Assignment,
     Attachment,
@@ -269,21 +271,21 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
             _("unknown urgency '%(urgency)s'; use one of: %(levels)s")
             % {"urgency": data.urgency, "levels": ", ".join(urgency_codes)},
         )
-    result: Classification = classify(
-        pack,
-        TicketFacts(
-            kind=data.kind,
-            channel=data.channel,
-            category=data.category,
-            customer_type=data.customer.type if data.customer else None,
-            people_count=data.people_count,
-            economic_loss=data.economic_loss,
-            subject=data.subject,
-            description=data.description,
-            anonymous=data.anonymous,
-            on_site=data.on_site,
-        ),
+    facts = TicketFacts(
+        kind=data.kind,
+        channel=data.channel,
+        category=data.category,
+        customer_type=data.customer.type if data.customer else None,
+        people_count=data.people_count,
+        economic_loss=data.economic_loss,
+        subject=data.subject,
+        description=data.description,
+        anonymous=data.anonymous,
+        on_site=data.on_site,
     )
+    result: Classification = classify(pack, facts)
+    if data.urgency:  # the agent's override decides which time limits apply
+        result = replace(result, urgency=data.urgency)
     routed = None
     if result.department:
         routed = Department.objects.filter(code=result.department, is_active=True).first()
@@ -321,6 +323,7 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
+        sla_plan=sla.plan_for(pack, facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]
@@ -343,6 +346,7 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
             "via": "portal" if actor is None else "staff",
         },
     )
+    sla.deadlines_on_action(ticket, "register", actor, now)
     if result.decline:
         _move(
             ticket,
@@ -401,14 +405,8 @@ def _event(
     now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        actor=actor,
-        at=now,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload or {},
+    return event_record(
+        ticket, actor, action, now, payload, from_status=from_status, to_status=to_status
     )
 
 
@@ -440,6 +438,7 @@ def _move(
     ticket.version += 1
     ticket.save()
     _event(ticket, actor, transition.action, from_status, to_status, now, payload)
+    sla.deadlines_on_action(ticket, transition.action, actor, now)
 
 
 def _act(
@@ -942,6 +941,8 @@ def ticket_supervise(
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         if due_at is not None and due_at <= now:
             raise _invalid("due_at", _("a supervision deadline must be in the future"))
+        if due_at is not None:
+            sla.supervision_start(ticket, due_at, note, now)
         return None, {"note": note, "due_at": due_at.isoformat() if due_at else None}
 
     return _act(actor, number, "supervise", version, now, apply)
@@ -953,10 +954,12 @@ def ticket_extend(
     *,
     until: datetime,
     reason: str,
+    milestone: str | None = None,
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Request an extension; a supervisor or leader approves it."""
+    """Request an extension of a running deadline (by default the resolve or reply one);
+    a supervisor or leader approves it. The pack may cap how far it reaches."""
     reason = _required_text(reason, "reason", 1000)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
@@ -964,10 +967,22 @@ def ticket_extend(
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
+        deadline = sla.extension_check(ticket, milestone, until)
         request = ExtensionRequest.objects.create(
-            ticket=ticket, requested_by=actor, requested_at=now, until=until, reason=reason
+            ticket=ticket,
+            requested_by=actor,
+            requested_at=now,
+            until=until,
+            reason=reason,
+            milestone=deadline.milestone,
         )
-        return None, {"extension": request.pk, "until": until.isoformat(), "reason": reason}
+        return None, {
+            "extension": request.pk,
+            "milestone": deadline.milestone,
+            "due_at": deadline.due_at.isoformat(),
+            "until": until.isoformat(),
+            "reason": reason,
+        }
 
     return _act(actor, number, "extend", version, now, apply)
 
@@ -995,12 +1010,18 @@ def ticket_approve_extension(
         request.decided_at = now
         request.decision_comment = comment.strip()
         request.save()
-        return None, {
+        payload: dict[str, Any] = {
             "extension": request.pk,
             "approved": approved,
+            "milestone": request.milestone,
             "until": request.until.isoformat(),
             "comment": request.decision_comment,
         }
+        if approved:
+            deadline = sla.deadline_for_extension(ticket, request.milestone or None)
+            payload["extended_from"] = deadline.due_at.isoformat()
+            sla.deadline_extend(deadline, request.until, now)
+        return None, payload
 
     return _act(actor, number, "approve_extension", version, now, apply)
 

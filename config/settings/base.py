@@ -27,10 +27,13 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "huey.contrib.djhuey",
     "closeloop.common",
     "closeloop.directory",
     "closeloop.policy",
     "closeloop.tickets",
+    "closeloop.sla",
+    "closeloop.notifications",
     "closeloop.channels",
 ]
 
@@ -137,6 +140,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The API reference is public; the endpoints it describes are not.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # Where policy packs live, and which one `closeloop init` loads by default.
@@ -167,6 +173,29 @@ ECONOMIC_LOSS_MAX = env.int("CLOSELOOP_ECONOMIC_LOSS_MAX", default=1_000_000_000
 HUEY_REDIS_URL = env.str("HUEY_REDIS_URL", default="")
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
 
+
+def _huey(immediate: bool) -> dict:
+    """djhuey builds its Huey instance from this dict when the app registry loads."""
+    config: dict = {
+        "name": "closeloop",
+        "immediate": immediate,
+        "utc": True,
+        # Threads suffice: tasks wait on the database, not the CPU.
+        "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    }
+    if HUEY_REDIS_URL:
+        config.update(huey_class="huey.RedisHuey", url=HUEY_REDIS_URL)
+    else:
+        config.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "huey.sqlite3"))
+        if not immediate:
+            # SqliteHuey opens its file as soon as Django starts, before any
+            # command could create the data directory.
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+HUEY = _huey(HUEY_IMMEDIATE)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="closeloop@localhost")
 
@@ -176,3 +205,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# SMS leaves through a pluggable gateway; the default writes messages to the log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="closeloop.notifications.sms.ConsoleBackend")

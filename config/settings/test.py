@@ -1,13 +1,30 @@
 """Test settings: same database choice as base (DATABASE_URL or SQLite), faster hashing."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import DATA_DIR
+from .base import DATA_DIR, _huey
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = DATA_DIR / "test-media"
 HUEY_IMMEDIATE = True
+# Tasks run inline, in memory: tests need no consumer and leave no queue file.
+HUEY = _huey(immediate=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A file, not the shared in-memory database: concurrency tests open several connections, and
+# WAL locking (unlike shared-cache table locks) makes them wait instead of failing.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per run, so that runs at the same time on one machine do not collide.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(DATA_DIR / f"test-closeloop-{os.getpid()}.sqlite3")
+    }
+# Static files straight from the apps: tests need no collectstatic, and whitenoise does not
+# warn about a STATIC_ROOT that a fresh clone does not have.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+SMS_BACKEND = "closeloop.notifications.sms.MemoryBackend"
