@@ -1,0 +1,479 @@
+"""`closeloop`: the operator's console command.
+
+Thin on purpose: it parses arguments, calls services and prints. Every refusal is one line
+on stderr (`closeloop: error: …`) and a non-zero exit; the services it calls write in one
+transaction each, so a refusal leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+PROG = "closeloop"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# How long `run` waits for children to stop politely before killing them.
+STOP_GRACE_SECONDS = 15.0
+# How long `run` waits for the web server to answer before it gives up.
+START_TIMEOUT_SECONDS = 60.0
+
+
+class CommandError(Exception):
+    """A refusal from the command itself (not from a service): printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints its usage block on errors; operators asked for one line."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see '{self.prog} --help')"
+        self.exit(2, f"{PROG}: error: {message}{hint}\n")
+
+
+def _fail(message: str) -> int:
+    # Keep it one line whatever the message holds (a pack's list of problems, SQL, YAML).
+    line = " ".join(str(message).replace("\n", "; ").split())
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+    return 1
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+
+
+def _require_migrated() -> None:
+    """Refuse politely on a database `closeloop init` has not prepared yet."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CommandError("the database is not set up (or not up to date): run 'closeloop init'")
+
+
+def _site_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - display only
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+# --------------------------------------------------------------------------- init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    pack_name = args.pack or settings.DEFAULT_PACK
+    with transaction.atomic():
+        pack = _pack_ensure_loaded(pack_name)
+        people = _demo_ensure(pack) if args.demo else []
+
+    print(f"Data directory: {settings.DATA_DIR}")
+    print(f"Policy pack: {pack.name} {pack.version} — {pack.title}")
+    if args.demo:
+        url = _site_url(DEFAULT_HOST, DEFAULT_PORT)
+        print(f"URL (after 'closeloop run'): {url}  admin: {url}admin/  API: {url}api/v1/docs")
+        print("Demo logins (username / password / roles):")
+        width = max((len(p.username) for p in people), default=0)
+        pw_width = max((len(p.password) for p in people), default=0)
+        for person in people:
+            roles = ", ".join(person.roles)
+            where = f"  [{person.department}]" if person.department else ""
+            print(f"  {person.username:<{width}}  {person.password:<{pw_width}}  {roles}{where}")
+    return 0
+
+
+def _pack_ensure_loaded(name_or_path: str) -> Any:
+    """The active pack as a PackSpec, loading `name_or_path` unless it is already active.
+
+    pack_load writes a new PolicyPack row each time; comparing digests keeps a second
+    `closeloop init` from changing anything.
+    """
+    from django.conf import settings
+
+    from closeloop.common.errors import ServiceError
+    from closeloop.policy import services as policy
+    from closeloop.policy.models import PolicyPack
+
+    active = PolicyPack.objects.filter(is_active=True).first()
+    if active is not None:
+        candidate = Path(name_or_path)
+        path = candidate if candidate.exists() else Path(settings.PACKS_DIR) / name_or_path
+        try:
+            _data, digest = policy.pack_canonical(policy.pack_read(path))
+        except ServiceError:
+            digest = ""  # pack_load below refuses it with the precise message
+        if digest == active.digest:
+            return policy.pack_active()
+    policy.pack_load(name_or_path)
+    return policy.pack_active()
+
+
+def _demo_ensure(pack: Any) -> list[Any]:
+    """Create the pack's demo people and duty rota where missing; return the people."""
+    from django.utils import timezone
+
+    from closeloop.directory import services as directory
+    from closeloop.directory.models import DutyRota, User
+    from closeloop.policy import services as policy
+
+    people = list(policy.pack_demo_people(pack))
+    for person in people:
+        if User.objects.filter(username=person.username).exists():
+            continue  # a second `init --demo` changes nothing
+        directory.user_create(
+            username=person.username,
+            roles=list(person.roles),
+            department_code=person.department or None,
+            password=person.password,
+            display_name=person.display_name,
+        )
+    rota = policy.pack_demo_duty_rota(pack)
+    if rota and not DutyRota.objects.exists():
+        # The pack gives weekdays; the rota holds dates: fill the next four weeks.
+        today = timezone.localdate()
+        for offset in range(28):
+            day = today + datetime.timedelta(days=offset)
+            for duty in rota:
+                if duty.weekday == day.weekday():
+                    directory.duty_rota_add(
+                        department_code=duty.department, username=duty.username, day=day
+                    )
+    return people
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _port_free(host: str, port: int) -> str | None:
+    """None if we can listen on host:port, else the reason we cannot."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _answers(host: str, port: int) -> bool:
+    connect_host = "127.0.0.1" if host in ("0.0.0.0", "") else host.strip("[]")  # noqa: S104
+    try:
+        with socket.create_connection((connect_host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# Each child's polite stop signal: gunicorn drains requests on SIGTERM; Huey's consumer
+# finishes running tasks on SIGINT (SIGTERM would abandon them mid-way).
+STOP_SIGNALS = {"web server": signal.SIGTERM, "worker": signal.SIGINT}
+
+
+def _child_setup() -> None:  # pragma: no cover - runs in the child between fork and exec
+    # Its own process group keeps a terminal's Ctrl-C away from the children, so only we
+    # decide how they stop; the parent-death signal stops them if we are killed outright.
+    os.setpgrp()
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for name, proc in children.items():
+        if proc.poll() is None:
+            proc.send_signal(STOP_SIGNALS.get(name, signal.SIGTERM))
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _require_migrated()
+    host, port = args.host, args.port
+    if not 0 < port < 65536:
+        raise CommandError(f"invalid port {port}")
+    reason = _port_free(host, port)
+    if reason:
+        raise CommandError(f"cannot listen on {host}:{port}: {reason}")
+
+    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    workers = args.workers or os.cpu_count() or 1
+    env = dict(os.environ)  # children inherit DJANGO_SETTINGS_MODULE set by main()
+    commands = {
+        "web server": [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+            # One control socket per user home: two sites on one machine would fight over it.
+            "--no-control-socket",
+        ],
+        "worker": [sys.executable, "-m", "django", "run_huey"],
+    }
+
+    stop_requested: list[int] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop_requested.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in commands.items():
+            children[name] = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+                command, env=env, preexec_fn=_child_setup
+            )
+        announced = False
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not stop_requested:
+            for name, proc in children.items():
+                code = proc.poll()
+                # A Ctrl-C reaches the children too; their exit is then expected.
+                if code is not None and not stop_requested:
+                    return _fail(f"the {name} stopped (exit code {code}); stopping the rest")
+            if not announced:
+                if _answers(host, port):
+                    url = _site_url(host, port)
+                    print(
+                        f"closeloop is running at {url}  (admin: {url}admin/, "
+                        f"API docs: {url}api/v1/docs; web pid {children['web server'].pid}, "
+                        f"worker pid {children['worker'].pid}). Press Ctrl-C to stop.",
+                        flush=True,
+                    )
+                    announced = True
+                elif time.monotonic() > deadline:
+                    return _fail(f"the web server did not answer on {bind} in time")
+            time.sleep(0.2)
+        print("closeloop: stopping…", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        _stop_children(children)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --------------------------------------------------------------------------- people
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from closeloop.directory.services import user_create
+
+    _require_migrated()
+    user = user_create(
+        username=args.username,
+        roles=args.roles,
+        department_code=args.department,
+        password=args.password,
+        display_name=args.display_name or "",
+    )
+    roles = ", ".join(sorted(user.role_set))
+    where = f" in {user.department.code}" if user.department else ""
+    print(f"Created user {user.username} ({roles}){where}.")
+    if args.password is None:
+        print(f"No password set: the API works with 'closeloop token {user.username}'.")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from closeloop.directory.services import user_token
+
+    _require_migrated()
+    print(user_token(args.username))
+    return 0
+
+
+def cmd_department_add(args: argparse.Namespace) -> int:
+    from closeloop.directory.services import department_create
+
+    _require_migrated()
+    department = department_create(code=args.code, name=args.name, parent_code=args.parent)
+    under = f" under {department.parent.code}" if department.parent else ""
+    print(f"Created department {department.code} {department.name}{under}.")
+    return 0
+
+
+# --------------------------------------------------------------------------- packs
+
+
+def cmd_pack_list(args: argparse.Namespace) -> int:
+    from django.db import DatabaseError
+
+    from closeloop.policy.models import PolicyPack
+    from closeloop.policy.services import pack_list
+
+    try:
+        active = PolicyPack.objects.filter(is_active=True).first()
+    except DatabaseError:
+        active = None  # listing what is on disk needs no database
+    packs = pack_list()
+    if not packs:
+        print("No policy packs found.")
+        return 0
+    width = max(len(name) for name, _title, _version in packs)
+    for name, title, version in packs:
+        mark = "*" if active is not None and active.name == name else " "
+        print(f"{mark} {name:<{width}}  {version:<8}  {title}")
+    return 0
+
+
+def cmd_pack_validate(args: argparse.Namespace) -> int:
+    from closeloop.policy.services import pack_read
+
+    path = Path(args.path)
+    spec = pack_read(path)
+    print(f"{path}: valid policy pack {spec.name} {spec.version} — {spec.title}")
+    return 0
+
+
+def cmd_pack_load(args: argparse.Namespace) -> int:
+    from closeloop.policy.services import pack_load
+
+    _require_migrated()
+    pack = pack_load(args.name)
+    print(f"Loaded policy pack {pack.name} {pack.version} — {pack.title}; it is now active.")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="closeloop: complaint and service-request tickets (工单). "
+        "Settings come from the environment (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("init", help="create the data directory, migrate, load a policy pack")
+    p.add_argument("--pack", metavar="NAME", help="policy pack to load (default: CLOSELOOP_PACK)")
+    p.add_argument("--demo", action="store_true", help="create the pack's demo people")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("run", help="run the web server and the background worker")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    p.add_argument(
+        "--workers", type=int, default=0, help="web server processes (default: one per core)"
+    )
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("user", help="manage people")
+    user_sub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
+    user_sub.required = True
+    q = user_sub.add_parser("add", help="add a member of staff")
+    q.add_argument("username")
+    q.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        required=True,
+        metavar="ROLE",
+        help="agent, liaison, handler, supervisor, leader, inspector or admin; may repeat",
+    )
+    q.add_argument("--department", metavar="CODE")
+    q.add_argument("--password", metavar="P")
+    q.add_argument("--display-name", metavar="NAME")
+    q.set_defaults(handler=cmd_user_add)
+
+    p = sub.add_parser("token", help="print a user's API token (created if missing)")
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_token)
+
+    p = sub.add_parser("pack", help="policy packs")
+    pack_sub = p.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_Parser)
+    pack_sub.required = True
+    q = pack_sub.add_parser("list", help="list the packs in CLOSELOOP_PACKS_DIR")
+    q.set_defaults(handler=cmd_pack_list)
+    q = pack_sub.add_parser("validate", help="check a pack without loading it")
+    q.add_argument("path")
+    q.set_defaults(handler=cmd_pack_validate)
+    q = pack_sub.add_parser("load", help="load a pack (by name or path) and make it active")
+    q.add_argument("name")
+    q.set_defaults(handler=cmd_pack_load)
+
+    p = sub.add_parser("department", help="manage departments")
+    dep_sub = p.add_subparsers(dest="department_command", metavar="ACTION", parser_class=_Parser)
+    dep_sub.required = True
+    q = dep_sub.add_parser("add", help="add a department")
+    q.add_argument("code")
+    q.add_argument("name")
+    q.add_argument("--parent", metavar="CODE")
+    q.set_defaults(handler=cmd_department_add)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return exc.code if isinstance(exc.code, int) else 1
+
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        _setup_django()
+        from closeloop.common.errors import ServiceError
+
+        try:
+            return handler(args)
+        except ServiceError as exc:
+            return _fail(exc.message)
+    except CommandError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except Exception as exc:
+        if os.environ.get("CLOSELOOP_DEBUG"):
+            raise
+        # Database down, settings missing, a disk full: say what, not a traceback.
+        # CLOSELOOP_DEBUG=1 shows the traceback.
+        return _fail(f"{type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
