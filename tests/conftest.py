@@ -99,3 +99,18 @@ COMPLAINT = {
     "description": "办理发票业务时窗口人员态度生硬。",
     "customer": {"name": "张三", "phone": "13800138000", "type": "individual"},
 }
+
+
+def demo_people(pack_name: str) -> dict[str, User]:
+    """Load a pack and create its demo people, by username."""
+    from closeloop.policy.services import pack_active, pack_demo_people, pack_load
+
+    pack_load(pack_name)
+    return {
+        p.username: person(
+            p.username,
+            *p.roles,
+            department=Department.objects.get(code=p.department) if p.department else None,
+        )
+        for p in pack_demo_people(pack_active())
+    }

@@ -39,7 +39,7 @@ DEFAULT_START = {
     "reply": "registered",
     "resolve": "registered",
     "return_visit": "resolved",
-    "leader_review": "plan_submitted",
+    "leader_review": "registered",
     "suggestion_feedback": "registered",
     "supervision": "escalated",
 }
@@ -94,7 +94,7 @@ AFTER_RESOLVE = {"return_visit", "leader_review"}
 # Restarted when a dissatisfied customer or a reopen sends the ticket back to work.
 ON_REOPEN = {"reply", "resolve"}
 DEFAULT_WARN_SHARE = 0.75
-SEVERITY = {DeadlineState.ON_TRACK: 0, DeadlineState.WARNING: 1, DeadlineState.OVERDUE: 2}
+SEVERITY: dict[str, int] = {"on_track": 0, "warning": 1, "overdue": 2}
 
 
 # --------------------------------------------------------------------------- calendars
@@ -232,9 +232,17 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     cal = calendar_for(plan["calendar"])
     running = list(ticket.deadlines.filter(closed_at__isnull=True).order_by("id"))
 
+    met = set(MET_BY.get(action, ()))
+    if (
+        action in ("note", "supervise", "remind")
+        and actor is not None
+        and actor.has_role(Role.LEADER)
+    ):
+        met.add("leader_review")  # a leader's written instruction (批示) on the case
+    work_ends = ticket.status in FINAL_STATUSES or action in ("resolve", "answer")
     for deadline in running:
-        if deadline.milestone in MET_BY.get(action, ()):
-            _meet(deadline, now, cal, ticket)
+        if deadline.milestone in met:
+            _meet(deadline, now, cal, ticket, recur=not work_ends)
     if ticket.status in FINAL_STATUSES:
         _stop(running, now)
     elif action in ("resolve", "answer"):
@@ -263,7 +271,10 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
             if reopened and ticket.department_id and milestone == "department_response":
                 wanted = True
             if wanted and milestone not in active:
-                deadline_start(ticket, milestone, rule, now, cal)
+                # A case's own clock starts when it really arrived (a letter's day of
+                # receipt), not when it was typed in.
+                start = ticket.received_at if start_event == "registered" and not reopened else now
+                deadline_start(ticket, milestone, rule, start, cal)
     ticket_deadlines_summarise(ticket)
 
 
@@ -312,12 +323,14 @@ def _warn_at(start: datetime, due: datetime, rule: dict[str, Any], cal: WorkCale
     return start + (due - start) * share
 
 
-def _meet(deadline: Deadline, now: datetime, cal: WorkCalendar, ticket: Ticket) -> None:
+def _meet(
+    deadline: Deadline, now: datetime, cal: WorkCalendar, ticket: Ticket, *, recur: bool
+) -> None:
     deadline.state = DeadlineState.MET if now <= deadline.due_at else DeadlineState.MET_LATE
     deadline.closed_at = now
     deadline.next_check_at = None
     deadline.save()
-    if deadline.rule.get("recurring") and ticket.status not in FINAL_STATUSES:
+    if recur and deadline.rule.get("recurring"):
         _recur(deadline, cal, ticket)
 
 

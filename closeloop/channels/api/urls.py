@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from closeloop.directory.api import DepartmentListView
 from closeloop.policy.api import CategoryListView, PackView
+from closeloop.sla.api import DeadlineCalculatorView
 
 urlpatterns = [
     path("", include("closeloop.tickets.api.urls")),
     path("departments", DepartmentListView.as_view(), name="department-list"),
     path("categories", CategoryListView.as_view(), name="category-list"),
     path("pack", PackView.as_view(), name="pack"),
+    path("calendar/deadline", DeadlineCalculatorView.as_view(), name="calendar-deadline"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from closeloop.common.api import StrictSerializer, VersionedSerializer
+from closeloop.sla.services import deadline_view
 
 from .. import selectors
 from ..choices import Channel, CustomerType, EnclosureDisposition, Kind, Satisfaction, Validity
@@ -217,6 +218,7 @@ class SuperviseSerializer(VersionedSerializer):
 
 class ExtendSerializer(VersionedSerializer):
     until = serializers.DateTimeField()
+    milestone = serializers.SlugField(max_length=40, required=False)
     reason = _text(1000)
 
 
@@ -317,6 +319,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "decline_reason",
             "merged_into",
             "reopen_count",
+            "next_due_at",
+            "deadline_state",
             "version",
             "occurred_at",
             "received_at",
@@ -389,9 +393,31 @@ class TicketSerializer(serializers.ModelSerializer):
         }
 
 
+class DeadlineSerializer(serializers.Serializer):
+    milestone = serializers.CharField()
+    sequence = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    state = serializers.CharField()
+    provisional = serializers.BooleanField()
+    suspended = serializers.BooleanField()
+    running = serializers.BooleanField()
+    department = serializers.CharField(allow_null=True)
+    handler = serializers.CharField(allow_null=True)
+    extended_from = serializers.DateTimeField(allow_null=True)
+    rule = serializers.DictField()
+    explanation = serializers.ListField(child=serializers.CharField())
+
+
 class TicketDetailSerializer(TicketSerializer):
     events = EventSerializer(many=True, read_only=True)
+    deadlines = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "events"]
+        fields = [*TicketSerializer.Meta.fields, "deadlines", "events"]
         read_only_fields = fields
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, ticket: Ticket) -> list[dict]:
+        rows = ticket.deadlines.select_related("department", "handler").order_by("started_at", "id")
+        return [deadline_view(d) for d in rows]

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -47,7 +47,18 @@ class TicketFilter(django_filters.FilterSet):
     )
     received_from = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_to = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    deadline_state = django_filters.MultipleChoiceFilter(
+        choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")]
+    )
     q = django_filters.CharFilter(method="filter_q", max_length=100)
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
+        choices=[
+            ("received_at", "received_at"),
+            ("-received_at", "-received_at"),
+            ("next_due_at", "next_due_at"),
+        ],
+    )
 
     class Meta:
         model = Ticket
@@ -66,6 +77,13 @@ class TicketFilter(django_filters.FilterSet):
             frontier = children - codes
             codes |= children
         return queryset.filter(category__code__in=codes)
+
+    def filter_ordering(
+        self, queryset: QuerySet[Ticket], name: str, value: str
+    ) -> QuerySet[Ticket]:
+        if value == "next_due_at":  # nearest deadline first; tickets without one last
+            return queryset.order_by(F("next_due_at").asc(nulls_last=True), "id")
+        return queryset.order_by(value, "-id" if value.startswith("-") else "id")
 
     def filter_q(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value.strip():
