@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -10,6 +11,9 @@ from django.utils import timezone
 from closeloop.directory.models import User
 
 from .models import Notification, OutboxMessage
+
+if TYPE_CHECKING:
+    from closeloop.tickets.models import Ticket
 from .sms import sms_backend
 
 
@@ -18,7 +22,7 @@ def notify(
     *,
     kind: str,
     text: str,
-    ticket: object | None = None,
+    ticket: "Ticket | None" = None,
     key: str,
     now: datetime,
 ) -> int:
