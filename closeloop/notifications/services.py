@@ -11,10 +11,10 @@ from django.utils import timezone
 from closeloop.directory.models import User
 
 from .models import Notification, OutboxMessage
+from .sms import sms_backend
 
 if TYPE_CHECKING:
     from closeloop.tickets.models import Ticket
-from .sms import sms_backend
 
 
 def notify(

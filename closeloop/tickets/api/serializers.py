@@ -30,6 +30,18 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
 # --------------------------------------------------------------------------- input
 
 
+def _yuan() -> serializers.DecimalField:
+    """An optional amount of money in yuan: never negative, never absurd."""
+    return serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
+        required=False,
+        allow_null=True,
+    )
+
+
 class CustomerInSerializer(StrictSerializer):
     name = _text(100, required=False, allow_blank=True, default="")
     phone = _text(30, required=False, allow_blank=True, default="", validators=[phone_validator])
@@ -86,14 +98,7 @@ class TicketCreateSerializer(StrictSerializer):
     confidential = serializers.BooleanField(default=False)
     on_site = serializers.BooleanField(default=False)
     people_count = serializers.IntegerField(min_value=1, max_value=100_000, default=1)
-    economic_loss = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal(0),
-        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
-        required=False,
-        allow_null=True,
-    )
+    economic_loss = _yuan()
     respondent = RespondentSerializer(required=False, allow_null=True)
     urgency = serializers.SlugField(max_length=30, required=False, allow_null=True)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -180,14 +185,7 @@ class RequiredCommentSerializer(VersionedSerializer):
 
 class CompensationSerializer(StrictSerializer):
     kind = _text(40)
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal(0),
-        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
-        required=False,
-        allow_null=True,
-    )
+    amount = _yuan()
     note = _text(500, required=False, allow_blank=True, default="")
 
 
