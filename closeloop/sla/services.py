@@ -22,6 +22,7 @@ from closeloop.notifications.services import notify
 from closeloop.tickets.choices import FINAL_STATUSES
 from closeloop.tickets.events import event_record
 from closeloop.tickets.models import Ticket
+from closeloop.tickets.recipients import recipients_for
 
 from . import clock
 from .calendar import ALWAYS_OPEN, WorkCalendar, YearNotice, calendar_with_notice, china_calendar
@@ -644,7 +645,12 @@ def _escalation_act(
 ) -> None:
     ticket = deadline.ticket
     action = escalation["action"]
-    recipients = recipients_for(ticket, deadline, escalation["notify"])
+    recipients = recipients_for(
+        ticket,
+        escalation["notify"],
+        department_id=deadline.department_id,
+        handler=deadline.handler,
+    )
     cal = calendar_for(ticket.sla_plan["calendar"])
     text = _("%(number)s: %(milestone)s %(state)s (due %(due)s) — %(action)s") % {
         "number": ticket.number,
@@ -687,31 +693,6 @@ def _escalation_act(
         key=f"escalation:{deadline.pk}:{index}",
         now=now,
     )
-
-
-def recipients_for(ticket: Ticket, deadline: Deadline, roles: Iterable[str]) -> list[User]:
-    """The people a pack's `notify` list names, for this ticket and deadline."""
-    department_id = deadline.department_id or ticket.department_id
-    people: dict[int, User] = {}
-    active = User.objects.filter(is_active=True)
-    for role in roles:
-        found: Iterable[User] = []
-        if role == "handler":
-            handler = deadline.handler or ticket.handler
-            found = [handler] if handler else []
-        elif role == "first_contact_owner":
-            found = [ticket.first_contact_owner] if ticket.first_contact_owner else []
-        elif role == "liaison" and department_id:
-            found = active.filter(department_id=department_id, roles__role=Role.LIAISON)
-        elif role == "department_head" and department_id:
-            found = list(
-                active.filter(department_id=department_id, roles__role=Role.LEADER)
-            ) or list(active.filter(department_id=department_id, roles__role=Role.LIAISON))
-        elif role in (Role.SUPERVISOR, Role.LEADER):
-            found = active.filter(roles__role=role)
-        for person in found:
-            people[person.pk] = person
-    return list(people.values())
 
 
 def deadlines_recompute_provisional(now: datetime) -> int:

@@ -33,6 +33,7 @@ from closeloop.common.errors import (
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
+from closeloop.notifications.services import notify
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
@@ -60,6 +61,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .recipients import recipients_for
 from .transitions import TRANSITIONS, Scope, Transition
 
 # --------------------------------------------------------------------------- inputs
@@ -439,6 +441,50 @@ def _move(
     ticket.save()
     _event(ticket, actor, transition.action, from_status, to_status, now, payload)
     sla.deadlines_on_action(ticket, transition.action, actor, now)
+    _notify(ticket, transition.action, actor, now, payload)
+
+
+# Who hears of an action at once (in-app; email and SMS through the outbox after commit).
+ACTION_NOTIFIES: dict[str, list[str]] = {
+    "dispatch": ["liaison"],
+    "transfer": ["liaison"],
+    "assign": ["handler"],
+    "send_back": ["first_contact_owner"],
+    "submit_plan": ["leader"],
+    "approve_plan": ["handler"],
+    "reject_plan": ["handler"],
+    "remind": ["handler", "liaison"],
+    "supervise": ["handler", "liaison", "department_head"],
+    "extend": ["supervisor", "leader"],
+    "approve_extension": ["handler", "liaison"],
+}
+
+
+def _notify(
+    ticket: Ticket, action: str, actor: User | None, now: datetime, payload: dict[str, Any]
+) -> None:
+    roles = list(ACTION_NOTIFIES.get(action, []))
+    if action == "visit" and payload.get("reopened"):
+        roles = ["handler", "liaison"]
+    if not roles:
+        return
+    people = [p for p in recipients_for(ticket, roles) if actor is None or p.pk != actor.pk]
+    if not people:
+        return
+    text = _("%(number)s %(subject)s: %(action)s by %(actor)s") % {
+        "number": ticket.number,
+        "subject": ticket.subject[:60],
+        "action": _action_label(action),
+        "actor": str(actor) if actor else _("the customer"),
+    }
+    notify(
+        people,
+        kind=action,
+        text=text,
+        ticket=ticket,
+        key=f"action:{ticket.pk}:{ticket.version}",
+        now=now,
+    )
 
 
 def _act(

@@ -372,3 +372,60 @@ def test_calendar_deadline_endpoint_explains_itself(db: Any) -> None:
         "calendar/deadline", start="2026-12-20T10:00:00+08:00", amount=20, unit="working_days"
     ).json()
     assert future["provisional"] is True
+
+
+def test_staff_actions_notify_the_people_concerned(db: Any) -> None:
+    people = demo_people("power-95598")
+    agent, supervisor, t0 = people["agent"], people["supervisor"], at("2026-11-23 10:00")
+    ticket = register(agent, t0)
+    services.ticket_accept(agent, ticket.number, now=t0)
+    liaison = people["liaison"]
+    assert liaison.department is not None
+    services.ticket_dispatch(agent, ticket.number, department=liaison.department.code, now=t0)
+    assert Notification.objects.filter(recipient=liaison, ticket=ticket, kind="dispatch").exists()
+    handler = next(
+        u for u in people.values() if u.has_role("handler") and u.department == liaison.department
+    )
+    services.ticket_assign(liaison, ticket.number, handler=handler.username, now=t0)
+    assert Notification.objects.filter(recipient=handler, kind="assign").exists()
+    services.ticket_remind(supervisor, ticket.number, note="请今天回复", now=t0)
+    reminded = set(
+        Notification.objects.filter(kind="remind").values_list("recipient__username", flat=True)
+    )
+    assert reminded == {handler.username, liaison.username}
+    # The actor is not told of their own action.
+    assert not Notification.objects.filter(recipient=liaison, kind="assign").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_escalate_once(db: Any) -> None:
+    import threading
+
+    from django.db import connection
+
+    people = demo_people("road-rescue")
+    t0 = at("2026-11-23 10:00")
+    for i in range(6):
+        ticket = register(people["agent"], t0, subject=f"投诉{i}")
+        services.ticket_accept(people["agent"], ticket.number, now=t0)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            deadlines_sweep(now=t0 + timedelta(minutes=6), batch=2)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert EscalationRecord.objects.count() == 6
+    assert TicketEvent.objects.filter(action="remind").count() == 6
+    assert Deadline.objects.filter(milestone="dispatch", state="overdue").count() == 6
