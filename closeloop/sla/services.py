@@ -755,3 +755,13 @@ def supervision_start(ticket: Ticket, due_at: datetime, note: str, now: datetime
     deadline.save()
     ticket_deadlines_summarise(ticket)
     return deadline
+
+
+def handling_seconds(ticket: Ticket, resolved_at: datetime) -> int | None:
+    """Business time from the case's arrival to its resolution, on the ticket's calendar."""
+    plan = ticket.sla_plan
+    if not plan:
+        return None
+    return clock.open_seconds_between(
+        ticket.received_at, resolved_at, calendar_for(plan["calendar"])
+    )

@@ -169,7 +169,11 @@ class Ticket(TimeStampedModel):
     # Derived from the running deadlines by the deadline service, for fast queues.
     next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
     deadline_state = models.CharField(_("deadline state"), max_length=20, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    answered_on_the_spot = models.BooleanField(_("answered on the spot"), default=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Business time from arrival to resolution, kept so reports need no calendar arithmetic.
+    handling_seconds = models.PositiveIntegerField(_("handling time (s)"), null=True, blank=True)
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

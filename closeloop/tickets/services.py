@@ -438,6 +438,8 @@ def _move(
         raise RuntimeError(f"{transition.action} cannot lead to {to_status}")
     ticket.status = to_status
     ticket.version += 1
+    if transition.action in ("accept", "answer") and ticket.accepted_at is None:
+        ticket.accepted_at = now  # answering on the spot takes the case on too
     ticket.save()
     _event(ticket, actor, transition.action, from_status, to_status, now, payload)
     sla.deadlines_on_action(ticket, transition.action, actor, now)
@@ -587,6 +589,8 @@ def ticket_answer(
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
         ticket.reply = reply
         ticket.resolved_at = now
+        ticket.handling_seconds = sla.handling_seconds(ticket, now)
+        ticket.answered_on_the_spot = True
         return Status.RESOLVED, {"reply": reply, "on_the_spot": True}
 
     return _act(actor, number, "answer", version, now, apply)
@@ -805,6 +809,7 @@ def ticket_resolve(
         ticket.validity = validity
         ticket.cause = cause.strip()
         ticket.resolved_at = now
+        ticket.handling_seconds = sla.handling_seconds(ticket, now)
         payload: dict[str, Any] = {"reply": reply, "validity": validity, "cause": ticket.cause}
         if compensation is not None:
             ticket.compensation_kind = compensation.kind

@@ -1,8 +1,5 @@
 """`closeloop run` as a real process: web server and worker start, answer, and stop together."""
 
-# The commands run are this interpreter and fixed arguments, never outside input.
-# ruff: noqa: S603
-
 import os
 import signal
 import socket
