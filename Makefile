@@ -52,6 +52,7 @@ typecheck: setup
 
 # pytest's exit code 5 means it collected no test: a broken suite, not a green one.
 test: lint
+	@sh scripts/ensure-browser.sh
 	@echo "pytest on $${DATABASE_URL:-SQLite (DATABASE_URL unset)}"
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \

@@ -4,4 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("closeloop.channels.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("closeloop.channels.portal.urls")),
+    path("", include("closeloop.channels.web.urls")),
 ]

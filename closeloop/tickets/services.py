@@ -877,6 +877,9 @@ def _visit(
             return None, payload
         ticket.reopen_count += 1
         ticket.resolved_at = None
+        # The dissatisfied visit stays in the history; the next resolution needs its own.
+        ticket.satisfaction = ""
+        ticket.visited_at = None
         payload["reopened"] = True
         if ticket.department_id is None:
             return Status.ACCEPTED, payload
@@ -1110,14 +1113,15 @@ def _content_matches(content_type: str, head: bytes) -> bool:
 
 
 def ticket_attach(
-    actor: User,
+    actor: User | None,
     number: str,
     *,
     files: list[FileInput],
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Attach files, within the count, size and type limits in settings."""
+    """Attach files, within the count, size and type limits in settings. Without an actor:
+    the customer's own files from the portal (see `ticket_attach_by_customer`)."""
     if not files:
         raise _invalid("file", _("attach at least one file"))
     allowed = settings.ATTACHMENT_CONTENT_TYPES
@@ -1167,6 +1171,19 @@ def ticket_attach(
         return None, {"attachments": saved}
 
     return _act(actor, number, "attach", version, now, apply)
+
+
+def ticket_attach_by_customer(
+    number: str,
+    *,
+    phone: str = "",
+    code: str = "",
+    files: list[FileInput],
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer adds files to their own ticket on the portal, proven by phone or code."""
+    selectors.ticket_for_customer(number, phone=phone, code=code)
+    return ticket_attach(None, number, files=files, now=now)
 
 
 def ticket_note(

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "django_htmx",
     "huey.contrib.djhuey",
     "closeloop.common",
     "closeloop.directory",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "closeloop.tickets",
     "closeloop.sla",
     "closeloop.notifications",
+    "closeloop.reports",
     "closeloop.channels",
 ]
 
@@ -116,7 +118,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -28,3 +28,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 SMS_BACKEND = "closeloop.notifications.sms.MemoryBackend"
+# Tests assert English messages; the Chinese catalogue has its own tests.
+LANGUAGE_CODE = "en"

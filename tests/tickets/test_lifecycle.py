@@ -46,6 +46,8 @@ def test_the_whole_loop_with_a_dissatisfied_visit(api: Any, centre: Centre) -> N
     assert (t["status"], t["department"], t["handler"]) == ("in_progress", "t-alpha", "handler_a")
     assert t["reopen_count"] == 1
     ok(handler.act(number, "resolve", reply="再次上门致歉。", validity="valid"))
+    # The first, dissatisfied visit does not count for the second resolution.
+    assert agent.act(number, "close").status_code == 409
     ok(agent.act(number, "visit", satisfaction="satisfied"))
     t = ok(agent.act(number, "close"))
     assert t["status"] == "closed"

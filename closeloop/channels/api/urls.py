@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from closeloop.directory.api import DepartmentListView
 from closeloop.policy.api import CategoryListView, PackView
+from closeloop.reports.api import IndicatorsView
 from closeloop.sla.api import DeadlineCalculatorView
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("departments", DepartmentListView.as_view(), name="department-list"),
     path("categories", CategoryListView.as_view(), name="category-list"),
     path("pack", PackView.as_view(), name="pack"),
+    path("reports/indicators", IndicatorsView.as_view(), name="report-indicators"),
     path("calendar/deadline", DeadlineCalculatorView.as_view(), name="calendar-deadline"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

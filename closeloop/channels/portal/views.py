@@ -1,0 +1,235 @@
+"""The public portal: submit a case, check its progress, rate the outcome. No login.
+
+What the public sees of a ticket is chosen field by field in `public_view`: never internal
+notes, the handler or department, nor anything about other customers.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from closeloop.channels.web.intake import category_choices
+from closeloop.common.errors import NotFound, ServiceError, ValidationFailed
+from closeloop.policy.services import pack_active
+from closeloop.tickets import selectors, services
+from closeloop.tickets.choices import Channel, Status
+from closeloop.tickets.models import Ticket
+
+from .forms import CheckForm, RateForm, SubmitForm
+from .guard import rate_limit_hit
+
+PROOF_KEY = "portal_proof"
+SUBMITTED_KEY = "portal_submitted"
+
+PUBLIC_STATUS = {
+    Status.REGISTERED: gettext_lazy("received"),
+    Status.ACCEPTED: gettext_lazy("accepted"),
+    Status.DISPATCHED: gettext_lazy("being handled"),
+    Status.IN_PROGRESS: gettext_lazy("being handled"),
+    Status.PENDING_APPROVAL: gettext_lazy("being handled"),
+    Status.SUSPENDED: gettext_lazy("waiting for information from you"),
+    Status.RESOLVED: gettext_lazy("replied"),
+    Status.CLOSED: gettext_lazy("closed"),
+    Status.DECLINED: gettext_lazy("not accepted"),
+    Status.MERGED: gettext_lazy("joined with an earlier case on the same matter"),
+}
+
+
+def limited(purpose: str) -> Callable[..., Any]:
+    """Count POSTs per client address; past the limit answer 429 with a page that says why."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST":
+                wait = rate_limit_hit(request, purpose)
+                if wait:
+                    response = render(
+                        request, "portal/limited.html", {"minutes": (wait + 59) // 60}, status=429
+                    )
+                    response["Retry-After"] = str(wait)
+                    return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def public_view(ticket: Ticket) -> dict[str, Any]:
+    replied = ticket.status in (Status.RESOLVED, Status.CLOSED)
+    return {
+        "number": ticket.number,
+        "status": ticket.status,
+        "status_label": PUBLIC_STATUS.get(Status(ticket.status), ticket.status),
+        "kind": ticket.get_kind_display(),
+        "category": ticket.category.name if ticket.category else "",
+        "subject": ticket.subject,
+        "received_at": ticket.received_at,
+        "resolved_at": ticket.resolved_at if replied else None,
+        "closed_at": ticket.closed_at,
+        "reply": ticket.reply if replied else "",
+        "referral": ticket.referral if ticket.status == Status.DECLINED else "",
+        "satisfaction": ticket.get_satisfaction_display() if ticket.satisfaction else "",
+        "may_rate": ticket.status == Status.RESOLVED and not _visited(ticket),
+    }
+
+
+def _visited(ticket: Ticket) -> bool:
+    return bool(
+        ticket.visited_at and ticket.resolved_at and ticket.visited_at >= ticket.resolved_at
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"pack": pack_active()})
+
+
+@require_http_methods(["GET", "POST"])
+@limited("submit")
+def submit(request: HttpRequest) -> HttpResponse:
+    pack = pack_active()
+    categories = category_choices()
+    if request.method != "POST":
+        form = SubmitForm(pack=pack, categories=categories)
+        return render(request, "portal/submit.html", {"form": form, "pack": pack})
+    form = SubmitForm(request.POST, request.FILES, pack=pack, categories=categories)
+    if form.is_valid():
+        cd = form.cleaned_data
+        anonymous = bool(cd.get("anonymous"))
+        data = services.TicketInput(
+            kind=cd["kind"],
+            channel=Channel.WEB,
+            subject=cd["subject"],
+            description=cd["description"],
+            category=cd["category"] or None,
+            anonymous=anonymous,
+            customer=None
+            if anonymous
+            else services.CustomerInput(name=cd["name"], phone=cd["phone"], email=cd["email"]),
+        )
+        try:
+            ticket = services.ticket_register_public(data=data)
+        except ValidationFailed as error:
+            for field, problems in (error.details or {}).items():
+                target = field if field in form.fields else None
+                for problem in problems if isinstance(problems, list) else [problems]:
+                    form.add_error(target, str(problem))
+        else:
+            attach_error = ""
+            if cd["attachments"]:
+                try:
+                    _attach(ticket, cd["attachments"])
+                except ServiceError as error:
+                    attach_error = error.message
+            request.session[SUBMITTED_KEY] = {
+                "number": ticket.number,
+                "code": ticket.public_code,
+                "attach_error": attach_error,
+            }
+            request.session[PROOF_KEY] = {"number": ticket.number, "code": ticket.public_code}
+            return redirect("portal:submitted")
+    form.refresh_challenge()
+    return render(request, "portal/submit.html", {"form": form, "pack": pack}, status=400)
+
+
+def _attach(ticket: Ticket, uploads: list[Any]) -> None:
+    files = [
+        services.FileInput(name=f.name, content_type=f.content_type or "", size=f.size, read=f.read)
+        for f in uploads
+    ]
+    # The customer who just created the ticket, proven by the code the service gave them.
+    services.ticket_attach_by_customer(ticket.number, code=ticket.public_code, files=files)
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    info = request.session.get(SUBMITTED_KEY)
+    if not info:
+        return redirect("portal:home")
+    return render(request, "portal/submitted.html", info)
+
+
+@require_http_methods(["GET", "POST"])
+@limited("check")
+def check(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "portal/check.html", {"form": CheckForm()})
+    form = CheckForm(request.POST)
+    if form.is_valid():
+        cd = form.cleaned_data
+        number = cd["number"].strip()
+        try:
+            selectors.ticket_for_customer(number, phone=cd["phone"], code=cd["code"])
+        except NotFound:
+            form.add_error(
+                None, _("We found no case with that number and phone or code. Please check them.")
+            )
+        else:
+            request.session[PROOF_KEY] = {
+                "number": number,
+                "phone": cd["phone"].strip(),
+                "code": cd["code"].strip(),
+            }
+            return redirect("portal:status")
+    form.refresh_challenge()
+    return render(request, "portal/check.html", {"form": form}, status=400)
+
+
+def _proven_ticket(request: HttpRequest) -> tuple[Ticket, dict[str, str]]:
+    proof = request.session.get(PROOF_KEY)
+    if not proof:
+        raise Http404
+    try:
+        ticket = selectors.ticket_for_customer(
+            proof["number"], phone=proof.get("phone", ""), code=proof.get("code", "")
+        )
+    except NotFound:
+        raise Http404 from None
+    return ticket, proof
+
+
+def status(request: HttpRequest) -> HttpResponse:
+    try:
+        ticket, _proof = _proven_ticket(request)
+    except Http404:
+        return redirect("portal:check")
+    return render(
+        request, "portal/status.html", {"t": public_view(ticket), "rate_form": RateForm()}
+    )
+
+
+@require_POST
+@limited("rate")
+def rate(request: HttpRequest) -> HttpResponse:
+    try:
+        ticket, proof = _proven_ticket(request)
+    except Http404:
+        return redirect("portal:check")
+    form = RateForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.ticket_visit_by_customer(
+                ticket.number,
+                phone=proof.get("phone", ""),
+                code=proof.get("code", ""),
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ServiceError as err:
+            error = err.message
+        else:
+            return redirect("portal:status")
+    ticket.refresh_from_db()
+    return render(
+        request,
+        "portal/status.html",
+        {"t": public_view(ticket), "rate_form": form, "error": error},
+        status=400,
+    )

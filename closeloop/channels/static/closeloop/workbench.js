@@ -1,0 +1,38 @@
+// Keyboard shortcuts and small conveniences of the workbench. Works without htmx too.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
+      target.tagName === "SELECT" || target.isContentEditable);
+    // Ctrl+Enter in the intake form: save and start the next call; with Shift: save and open.
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var form = target && target.closest ? target.closest("form") : null;
+      if (form && form.hasAttribute("data-save-shortcut")) {
+        event.preventDefault();
+        var button = form.querySelector(event.shiftKey ? "[data-testid=save-open]" : "[data-testid=save-next]");
+        if (button) { form.requestSubmit(button); }
+        return;
+      }
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    // "/" focuses the search box, as in most web apps.
+    if (event.key === "/" && !typing) {
+      var search = document.getElementById("global-search");
+      if (search) { event.preventDefault(); search.focus(); }
+    }
+  });
+  // Enclosed items only matter for letters and visits: show them for those channels only.
+  function toggleEnclosures() {
+    var box = document.getElementById("enclosures");
+    var channel = document.getElementById("id_channel");
+    if (!box || !channel) { return; }
+    var channels = (box.getAttribute("data-channels") || "").split(",");
+    box.hidden = channels.indexOf(channel.value) < 0;
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "id_channel") { toggleEnclosures(); }
+  });
+  document.addEventListener("DOMContentLoaded", toggleEnclosures);
+})();

@@ -1,0 +1,121 @@
+"""Deadline display for the workbench.
+
+Deadlines belong to `closeloop.sla`; this module only reads them, and keeps working (showing
+nothing) on a database that has no deadline tables yet, so the pages never depend on the order
+in which the apps are installed.
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.tickets.models import Ticket
+
+OPEN_STATES = ("on_track", "warning", "overdue")
+STATE_LABELS = {
+    "on_track": _("on track"),
+    "warning": _("due soon"),
+    "overdue": _("overdue"),
+    "met": _("met"),
+    "met_late": _("met late"),
+    "cancelled": _("cancelled"),
+}
+MILESTONE_LABELS = {
+    "accept": _("accept"),
+    "dispatch": _("dispatch"),
+    "assign": _("assign"),
+    "first_contact": _("first contact"),
+    "department_response": _("department response"),
+    "progress_report": _("progress report"),
+    "reply": _("reply"),
+    "resolve": _("resolve"),
+    "return_visit": _("return visit"),
+    "leader_review": _("leader review"),
+    "suggestion_feedback": _("suggestion feedback"),
+    "supervision": _("supervision order"),
+}
+UNIT_LABELS = {
+    "minutes": _("minutes"),
+    "hours": _("hours"),
+    "working_hours": _("working hours"),
+    "days": _("days"),
+    "working_days": _("working days"),
+}
+# Worst first: how a list of states sums up to one.
+STATE_RANK = {"overdue": 0, "warning": 1, "on_track": 2, "met_late": 3, "met": 4, "cancelled": 5}
+
+
+def deadline_model() -> Any:
+    try:
+        return apps.get_model("sla", "Deadline")
+    except LookupError:
+        return None
+
+
+def tickets_have_deadlines() -> bool:
+    """True once tickets carry `next_due_at` and `deadline_state`."""
+    names = {f.name for f in Ticket._meta.concrete_fields}
+    return {"next_due_at", "deadline_state"} <= names
+
+
+def order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Nearest deadline first; tickets without one after them, newest first."""
+    if not tickets_have_deadlines():
+        return qs.order_by("-received_at", "-id")
+    return qs.order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-id")
+
+
+def filter_state(qs: QuerySet[Ticket], state: str) -> QuerySet[Ticket]:
+    if not state or not tickets_have_deadlines():
+        return qs
+    return qs.filter(deadline_state=state)
+
+
+def deadlines_for_ticket(ticket: Ticket) -> list[Any]:
+    model = deadline_model()
+    if model is None:
+        return []
+    return list(
+        model.objects.filter(ticket=ticket)
+        .select_related("department", "handler")
+        .order_by("started_at", "id")
+    )
+
+
+def state_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
+    """How many of these tickets are near (warning) or past (overdue) a deadline: one query."""
+    if not tickets_have_deadlines():
+        return {"warning": 0, "overdue": 0}
+    return qs.aggregate(
+        warning=Count("pk", filter=Q(deadline_state="warning")),
+        overdue=Count("pk", filter=Q(deadline_state="overdue")),
+    )
+
+
+def ticket_deadline(ticket: Ticket) -> dict[str, Any] | None:
+    """The summary a queue row shows: the nearest due time and the worst open state."""
+    if not tickets_have_deadlines():
+        return None
+    due_at = getattr(ticket, "next_due_at", None)
+    state = getattr(ticket, "deadline_state", "") or ""
+    if due_at is None and not state:
+        return None
+    return {"due_at": due_at, "state": state, "label": STATE_LABELS.get(state, state)}
+
+
+def rule_text(rule: Any) -> str:
+    """A deadline's rule in a line: "1 working days, from the start day — <the pack's basis>"."""
+    if not isinstance(rule, dict):
+        return ""
+    parts = []
+    if rule.get("amount") is not None and rule.get("unit") in UNIT_LABELS:
+        parts.append(f"{rule['amount']} {UNIT_LABELS[rule['unit']]}")
+    if rule.get("end_time"):
+        parts.append(str(_("by %(time)s") % {"time": rule["end_time"]}))
+    if rule.get("recurring"):
+        parts.append(str(_("every working day")))
+    text = ", ".join(parts)
+    basis = rule.get("basis") or ""
+    return f"{text} — {basis}" if text and basis else text or basis

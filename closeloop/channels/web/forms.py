@@ -1,0 +1,332 @@
+"""Forms of the workbench: they shape input for the services and never decide anything."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.tickets.choices import (
+    Channel,
+    CustomerType,
+    EnclosureDisposition,
+    Kind,
+    Satisfaction,
+    Status,
+    Validity,
+)
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _textarea(rows: int = 3, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
+def choices_of(values: Sequence[str], labels: Any) -> list[tuple[str, str]]:
+    """(value, label) pairs for the values a pack uses, labelled from a TextChoices."""
+    names = dict(labels.choices)
+    return [(v, names.get(v, v)) for v in values]
+
+
+# --------------------------------------------------------------------------- intake
+
+
+class IntakeForm(forms.Form):
+    phone = forms.CharField(label=_("Caller's phone"), max_length=30, required=False)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    customer_type = forms.ChoiceField(
+        label=_("Customer type"), choices=CustomerType.choices, initial=CustomerType.INDIVIDUAL
+    )
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), widget=forms.RadioSelect)
+    channel = forms.ChoiceField(label=_("Channel"))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=settings.TICKET_SUBJECT_MAX)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=settings.TICKET_TEXT_MAX,
+        required=False,
+        widget=_textarea(4),
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    on_site = forms.BooleanField(label=_("On-site complaint"), required=False)
+    people_count = forms.IntegerField(
+        label=_("People"), min_value=1, max_value=100_000, initial=1, required=False
+    )
+    economic_loss = forms.DecimalField(
+        label=_("Economic loss (yuan)"),
+        min_value=Decimal(0),
+        max_value=Decimal(settings.ECONOMIC_LOSS_MAX),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+    )
+    respondent_department = forms.ChoiceField(label=_("Respondent department"), required=False)
+    respondent_staff = forms.CharField(label=_("Respondent staff"), max_length=100, required=False)
+    location_address = forms.CharField(label=_("Location"), max_length=300, required=False)
+    anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
+    confidential = forms.BooleanField(label=_("Confidential"), required=False)
+    answer = forms.CharField(
+        label=_("Answer on the spot"),
+        help_text=_("Fill in to reply now and finish the case during the call."),
+        max_length=settings.TICKET_TEXT_MAX,
+        required=False,
+        widget=_textarea(3),
+    )
+    intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        pack: Any,
+        categories: list[tuple[str, str]],
+        departments: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "kind", choices_of(pack.kinds, Kind))
+        set_choices(self, "channel", choices_of(pack.channels, Channel))
+        set_choices(self, "category", [("", "—"), *categories])
+        set_choices(
+            self,
+            "urgency",
+            [("", _("as the rules say"))]
+            + [(level.code, level.name) for level in pack.urgency.levels],
+        )
+        set_choices(self, "respondent_department", [("", "—"), *departments])
+        if Channel.PHONE in pack.channels:
+            self.fields["channel"].initial = Channel.PHONE
+        if pack.kinds:
+            self.fields["kind"].initial = (
+                Kind.COMPLAINT if Kind.COMPLAINT in pack.kinds else pack.kinds[0]
+            )
+
+
+class EnclosureForm(forms.Form):
+    item = forms.CharField(label=_("Item"), max_length=100, required=False)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000, initial=1)
+    disposition = forms.ChoiceField(
+        label=_("Disposition"),
+        choices=[
+            (EnclosureDisposition.KEEP, EnclosureDisposition.KEEP.label),
+            (EnclosureDisposition.RETURN, EnclosureDisposition.RETURN.label),
+        ],
+    )
+
+
+EnclosureFormSet = forms.formset_factory(EnclosureForm, extra=3, max_num=50)
+
+
+# --------------------------------------------------------------------------- queues
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    deadline = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("any")), ("warning", _("due soon")), ("overdue", _("overdue"))],
+    )
+    crisis = forms.BooleanField(label=_("Crisis only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("due", _("nearest deadline")),
+            ("new", _("newest first")),
+            ("old", _("oldest first")),
+        ],
+    )
+
+    def __init__(self, *args: Any, pack: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "status", [("", _("any")), *Status.choices])
+        set_choices(self, "kind", [("", _("any")), *choices_of(pack.kinds, Kind)])
+        set_choices(
+            self,
+            "urgency",
+            [("", _("any"))] + [(level.code, level.name) for level in pack.urgency.levels],
+        )
+
+
+# --------------------------------------------------------------------------- actions
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _reason(label: Any = None, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Reason"), max_length=5000, required=required, widget=_textarea(2)
+    )
+
+
+class EmptyForm(VersionedForm):
+    pass
+
+
+class ReasonForm(VersionedForm):
+    reason = _reason()
+
+
+class ReplyForm(VersionedForm):
+    reply = forms.CharField(
+        label=_("Reply"), max_length=settings.TICKET_TEXT_MAX, widget=_textarea(3)
+    )
+
+
+class DepartmentForm(VersionedForm):
+    department = forms.ChoiceField(label=_("Department"))
+
+    def __init__(
+        self,
+        *args: Any,
+        departments: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        initial_department: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "department", list(departments))
+        if initial_department:
+            self.fields["department"].initial = initial_department
+
+
+class AssignForm(VersionedForm):
+    handler = forms.ChoiceField(label=_("Handler"))
+
+    def __init__(
+        self,
+        *args: Any,
+        handlers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "handler", list(handlers))
+
+
+class NoteForm(VersionedForm):
+    note = _reason(_("Note"))
+
+
+class OptionalNoteForm(VersionedForm):
+    note = _reason(_("Note"), required=False)
+
+
+class TextForm(VersionedForm):
+    text = _reason(_("Note"))
+
+
+class PlanForm(VersionedForm):
+    plan = forms.CharField(
+        label=_("Handling plan"), max_length=settings.TICKET_TEXT_MAX, widget=_textarea(3)
+    )
+
+
+class CommentForm(VersionedForm):
+    comment = _reason(_("Comment"), required=False)
+
+
+class RequiredCommentForm(VersionedForm):
+    comment = _reason(_("Comment"))
+
+
+class ResolveForm(VersionedForm):
+    reply = forms.CharField(
+        label=_("Reply to the customer"), max_length=settings.TICKET_TEXT_MAX, widget=_textarea(3)
+    )
+    validity = forms.ChoiceField(
+        label=_("Validity"), required=False, choices=[("", "—"), *Validity.choices]
+    )
+    cause = forms.CharField(label=_("Cause"), max_length=5000, required=False, widget=_textarea(2))
+    compensation_kind = forms.ChoiceField(label=_("Compensation"), required=False)
+    compensation_amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+    )
+    compensation_note = forms.CharField(
+        label=_("Compensation note"), max_length=500, required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        compensation_kinds: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if compensation_kinds:
+            set_choices(self, "compensation_kind", [("", "—"), *compensation_kinds])
+        else:
+            for name in ("compensation_kind", "compensation_amount", "compensation_note"):
+                del self.fields[name]
+
+
+class VisitForm(VersionedForm):
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    comment = _reason(_("What the customer said"), required=False)
+
+
+class MergeForm(VersionedForm):
+    into = forms.CharField(label=_("Original ticket number"), max_length=20)
+
+
+class SuperviseForm(VersionedForm):
+    note = _reason(_("Supervision order"))
+    due_at = forms.DateTimeField(
+        label=_("Due by"), required=False, widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS
+    )
+
+
+class ExtendForm(VersionedForm):
+    until = forms.DateTimeField(
+        label=_("New deadline"), widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS
+    )
+    reason = _reason()
+
+
+class DecisionForm(VersionedForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    comment = _reason(_("Comment"), required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        if not data:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        return [super().clean(data, initial)]
+
+
+class AttachForm(VersionedForm):
+    attachments = MultipleFileField(label=_("Files"))

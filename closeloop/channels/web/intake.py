@@ -1,0 +1,268 @@
+"""Intake: register a case while the caller is on the line."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from closeloop.common.errors import ServiceError, ValidationFailed
+from closeloop.directory.models import Department
+from closeloop.directory.roles import Role
+from closeloop.policy.classify import TicketFacts, classify
+from closeloop.policy.models import Category
+from closeloop.policy.services import pack_active
+from closeloop.tickets import selectors, services
+from closeloop.tickets.choices import FINAL_STATUSES, Channel
+from closeloop.tickets.models import Ticket
+
+from .access import staff_required, staff_user
+from .actions import department_choices
+from .forms import EnclosureFormSet, IntakeForm
+
+# Fields the services name differently from the form.
+FIELD_ALIASES = {"respondent": "respondent_department", "customer": "phone"}
+REPEAT_WINDOW = timedelta(days=30)
+HISTORY_SIZE = 10
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Active categories as an indented tree (one query)."""
+    rows = list(
+        Category.objects.filter(is_active=True).values_list("pk", "code", "name", "parent_id")
+    )
+    children: dict[int | None, list[tuple[int, str, str]]] = {}
+    present = {pk for pk, *_rest in rows}
+    for pk, code, name, parent in rows:
+        children.setdefault(parent if parent in present else None, []).append((pk, code, name))
+    out: list[tuple[str, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for pk, code, name in sorted(children.get(parent, []), key=lambda r: r[1]):
+            out.append((code, "\u3000" * depth + name))
+            walk(pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _form(pack: Any, data: Any = None, **kwargs: Any) -> IntakeForm:
+    return IntakeForm(
+        data, pack=pack, categories=category_choices(), departments=department_choices(), **kwargs
+    )
+
+
+def _ticket_input(cd: dict[str, Any], enclosures: list[dict[str, Any]]) -> services.TicketInput:
+    has_customer = any(cd.get(f) for f in ("phone", "name", "organisation", "email"))
+    customer = None
+    if has_customer and not cd["anonymous"]:
+        customer = services.CustomerInput(
+            name=cd["name"],
+            phone=cd["phone"],
+            email=cd["email"],
+            organisation=cd["organisation"],
+            type=cd["customer_type"],
+        )
+    return services.TicketInput(
+        kind=cd["kind"],
+        channel=cd["channel"],
+        subject=cd["subject"],
+        description=cd["description"],
+        category=cd["category"] or None,
+        customer=customer,
+        anonymous=cd["anonymous"],
+        confidential=cd["confidential"],
+        on_site=cd["on_site"],
+        people_count=cd["people_count"] or 1,
+        economic_loss=cd["economic_loss"],
+        respondent_department=cd["respondent_department"] or None,
+        respondent_staff=cd["respondent_staff"],
+        urgency=cd["urgency"] or None,
+        location_address=cd["location_address"],
+        enclosures=[
+            services.EnclosureInput(
+                item=e["item"], quantity=e.get("quantity") or 1, disposition=e["disposition"]
+            )
+            for e in enclosures
+            if e.get("item")
+        ],
+    )
+
+
+def _files(request: HttpRequest) -> list[services.FileInput]:
+    return [
+        services.FileInput(
+            name=f.name or "file", content_type=f.content_type or "", size=f.size or 0, read=f.read
+        )
+        for f in request.FILES.getlist("files")
+    ]
+
+
+def _show_errors(form: IntakeForm, error: ValidationFailed) -> None:
+    for field, problems in (error.details or {}).items():
+        name = FIELD_ALIASES.get(field, field)
+        target = name if name in form.fields else None
+        for problem in problems if isinstance(problems, list) else [problems]:
+            form.add_error(target, str(problem))
+    if not form.errors:
+        form.add_error(None, error.message)
+
+
+@staff_required(Role.AGENT, Role.SUPERVISOR)
+def intake(request: HttpRequest) -> HttpResponse:
+    user = staff_user(request)
+    assert user is not None
+    pack = pack_active()
+    status = 200
+    if request.method == "POST":
+        form = _form(pack, request.POST)
+        enclosures = EnclosureFormSet(request.POST, prefix="enc")
+        if form.is_valid() and enclosures.is_valid():
+            cd = form.cleaned_data
+            try:
+                ticket = services.ticket_register(
+                    actor=user,
+                    data=_ticket_input(cd, enclosures.cleaned_data),
+                    idempotency_key=f"web-intake-{cd['intake_key']}" if cd["intake_key"] else None,
+                )
+            except ValidationFailed as error:
+                _show_errors(form, error)
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                return _after_register(request, user, ticket, cd)
+        status = 400
+    else:
+        form = _form(pack, initial={"intake_key": uuid.uuid4().hex})
+        enclosures = EnclosureFormSet(prefix="enc")
+    return render(
+        request,
+        "workbench/intake.html",
+        {
+            "form": form,
+            "enclosures": enclosures,
+            "letter_channels": [Channel.LETTER, Channel.VISIT],
+            "pack": pack,
+        },
+        status=status,
+    )
+
+
+def _after_register(
+    request: HttpRequest, user: Any, ticket: Ticket, cd: dict[str, Any]
+) -> HttpResponse:
+    """Attach files and answer on the spot; the ticket stands even if one of these fails."""
+    link = format_html(
+        '<a href="{}">{}</a>', reverse("web:ticket", args=[ticket.number]), ticket.number
+    )
+    try:
+        files = _files(request)
+        if files:
+            services.ticket_attach(user, ticket.number, files=files)
+        if cd["answer"].strip():
+            services.ticket_answer(user, ticket.number, reply=cd["answer"])
+    except ServiceError as error:
+        messages.error(request, format_html(_("Saved as {}, but: {}"), link, error.message))
+        return redirect("web:ticket", number=ticket.number)
+    messages.success(request, format_html(_("Saved as {}."), link))
+    if "open" in request.POST:
+        return redirect("web:ticket", number=ticket.number)
+    return redirect("web:intake")
+
+
+@staff_required(Role.AGENT, Role.SUPERVISOR)
+def intake_history(request: HttpRequest) -> HttpResponse:
+    """The caller's earlier cases, and a warning when this looks like a repeat."""
+    user = staff_user(request)
+    assert user is not None
+    phone = request.GET.get("phone", "").strip()
+    tickets: list[Ticket] = []
+    repeats: list[Ticket] = []
+    if len(phone) >= 5:
+        tickets = list(
+            selectors.customer_history_for_user(user, phone).prefetch_related(None)[:HISTORY_SIZE]
+        )
+        selectors.identity_disclosures_record(tickets, user, "web:intake")
+        repeats = repeat_candidates(
+            tickets, request.GET.get("kind", ""), request.GET.get("category", "")
+        )
+    return render(
+        request, "workbench/_history.html", {"phone": phone, "tickets": tickets, "repeats": repeats}
+    )
+
+
+def repeat_candidates(tickets: list[Ticket], kind: str, category: str) -> list[Ticket]:
+    """Earlier tickets on the same matter: same category (or same kind when no category is
+    chosen yet), still open or from the last 30 days. A hint for the agent, never a block."""
+    since = timezone.now() - REPEAT_WINDOW
+    out = []
+    for t in tickets:
+        same = (
+            (t.category is not None and t.category.code == category)
+            if category
+            else (t.kind == kind)
+        )
+        recent = t.status not in FINAL_STATUSES or t.received_at >= since
+        if same and recent:
+            out.append(t)
+    return out
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value.strip() else None
+    except InvalidOperation:
+        return None
+
+
+@staff_required(Role.AGENT, Role.SUPERVISOR)
+def intake_preview(request: HttpRequest) -> HttpResponse:
+    """What the pack will decide for the case as typed so far (nothing is saved)."""
+    pack = pack_active()
+    data = request.POST if request.method == "POST" else request.GET
+    anonymous = bool(data.get("anonymous"))
+    try:
+        people = max(1, int(data.get("people_count") or 1))
+    except ValueError:
+        people = 1
+    kind = data.get("kind") or (pack.kinds[0] if pack.kinds else "")
+    facts = TicketFacts(
+        kind=kind,
+        channel=data.get("channel") or (pack.channels[0] if pack.channels else ""),
+        category=data.get("category") or None,
+        customer_type=None if anonymous else (data.get("customer_type") or None),
+        people_count=people,
+        economic_loss=_decimal(data.get("economic_loss", "")),
+        subject=data.get("subject", ""),
+        description=data.get("description", ""),
+        anonymous=anonymous,
+        on_site=bool(data.get("on_site")),
+    )
+    result = classify(pack, facts)
+    urgency = data.get("urgency") or result.urgency
+    rules = {rule.id: rule.basis for rule in pack.rules}
+    department = None
+    if result.department:
+        department = Department.objects.filter(code=result.department).first()
+    elif facts.category:
+        category = Category.objects.select_related("department").filter(code=facts.category).first()
+        department = category.department if category else None
+    return render(
+        request,
+        "workbench/_preview.html",
+        {
+            "result": result,
+            "kind": kind,
+            "urgency_name": {lv.code: lv.name for lv in pack.urgency.levels}.get(urgency, urgency),
+            "urgent": urgency != pack.urgency.default,
+            "department": department,
+            "matched": [(rule_id, rules.get(rule_id, "")) for rule_id in result.matched_rules],
+        },
+    )

@@ -1,0 +1,157 @@
+"""Template helpers of the workbench: the top bar, event summaries, deadline badges."""
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.directory.roles import Role
+from closeloop.tickets.choices import Satisfaction, Severity, Status
+
+from .. import deadlines, queues
+from ..access import staff_user
+from ..vendor import htmx_url
+
+register = template.Library()
+
+
+@register.simple_tag
+def htmx_src() -> str:
+    return htmx_url()
+
+
+@register.inclusion_tag("workbench/_topbar.html", takes_context=True)
+def topbar(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = staff_user(request) if request is not None else None
+    if user is None:
+        return {"user": None}
+    roles = [Role(r).label for r in sorted(user.role_set)]
+    counts = deadlines.state_counts(queues.my_tickets(user))
+    return {
+        "user": user,
+        "roles": roles,
+        "department": user.department,
+        "counts": counts,
+        "with_deadlines": deadlines.tickets_have_deadlines(),
+        "nav": _nav(user),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+def _nav(user: Any) -> list[tuple[str, Any, str]]:
+    """(url name, label, access key) of the pages this person may open."""
+    items: list[tuple[str, Any, str]] = []
+    if user.has_role(Role.AGENT, Role.SUPERVISOR):
+        items.append(("web:intake", _("Intake"), "n"))
+    items.append(("web:queue", _("Queues"), "q"))
+    if user.has_role(Role.AGENT, Role.SUPERVISOR):
+        items.append(("web:visits", _("Return visits"), "v"))
+    if user.has_role(Role.LEADER, Role.SUPERVISOR):
+        items.append(("web:approvals", _("Approvals"), "a"))
+    if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR):
+        items.append(("web:dashboard", _("Dashboard"), "d"))
+    return items
+
+
+@register.inclusion_tag("workbench/_deadline_badge.html")
+def deadline_badge(state: str, provisional: bool = False) -> dict[str, Any]:
+    return {
+        "state": state,
+        "label": deadlines.STATE_LABELS.get(state, state),
+        "provisional": provisional,
+    }
+
+
+@register.filter
+def milestone_label(value: str) -> Any:
+    return deadlines.MILESTONE_LABELS.get(value, value)
+
+
+@register.filter
+def rule_text(rule: Any) -> str:
+    return deadlines.rule_text(rule)
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, key) if mapping else key
+
+
+@register.filter
+def status_label(value: str) -> Any:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
+def _local_time(text: str) -> str:
+    """An ISO moment from an event's payload in the centre's time zone."""
+    moment = parse_datetime(text)
+    if moment is None:
+        return text
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+PAYLOAD_LABELS = {
+    "reason": _("Reason"),
+    "note": _("Note"),
+    "text": _("Note"),
+    "plan": _("Plan"),
+    "reply": _("Reply"),
+    "comment": _("Comment"),
+    "department": _("Department"),
+    "from_department": _("From"),
+    "handler": _("Handler"),
+    "satisfaction": _("Satisfaction"),
+    "until": _("Until"),
+    "due_at": _("Due by"),
+    "into": _("Merged into"),
+    "duplicate": _("Duplicate"),
+    "validity": _("Validity"),
+    "cause": _("Cause"),
+    "referral": _("Referral"),
+    "approved": _("Approved"),
+    "routed_department": _("Routed to"),
+    "urgency": _("Urgency"),
+    "severity": _("Severity"),
+    "via": _("Via"),
+    "milestone": _("Milestone"),
+    "basis": _("Basis"),
+}
+
+
+@register.filter
+def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The parts of an event's payload a person reads, labelled, in a stable order."""
+    out: list[tuple[Any, str]] = []
+    if not isinstance(payload, dict):
+        return out
+    for key, label in PAYLOAD_LABELS.items():
+        value = payload.get(key)
+        if value in (None, "", [], {}):
+            continue
+        if key in ("due_at", "until") and isinstance(value, str):
+            value = _local_time(value)
+        elif key == "severity":
+            value = Severity(value).label if value in Severity.values else value
+        elif key == "satisfaction":
+            value = Satisfaction(value).label if value in Satisfaction.values else value
+        elif key == "approved":
+            value = _("yes") if value else _("no")
+        elif key == "milestone":
+            value = deadlines.MILESTONE_LABELS.get(value, value)
+        elif key == "via":
+            value = _("public portal") if value == "portal" else _("staff")
+        out.append((label, str(value)))
+    files = payload.get("attachments")
+    if isinstance(files, list) and files:
+        out.append((_("Files"), ", ".join(str(f.get("filename", "")) for f in files)))
+    reasons = payload.get("crisis_reasons")
+    if payload.get("crisis") and isinstance(reasons, list):
+        out.append((_("Crisis"), "; ".join(map(str, reasons))))
+    return out

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import intake, views
+from .vendor import htmx_script
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("intake/", intake.intake, name="intake"),
+    path("intake/history/", intake.intake_history, name="intake-history"),
+    path("intake/preview/", intake.intake_preview, name="intake-preview"),
+    path("tickets/", views.queue, name="queue"),
+    path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<str:number>/act/<str:action>/", views.ticket_act, name="act"),
+    path("tickets/<str:number>/row/<str:action>/", views.row_act, name="row-act"),
+    path(
+        "tickets/<str:number>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("visits/", views.visits, name="visits"),
+    path("vendor/htmx.min.js", htmx_script, name="htmx"),
+]

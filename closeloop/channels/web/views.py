@@ -1,0 +1,437 @@
+"""Staff pages. Each view reads through the selectors, acts through the services, renders."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
+from closeloop.directory.models import User
+from closeloop.directory.roles import Role
+from closeloop.policy.services import pack_active
+from closeloop.tickets import selectors
+from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState, Status
+from closeloop.tickets.models import ExtensionRequest, Ticket, TicketEvent
+
+from . import actions, deadlines, queues
+from .access import home_for, staff_required, staff_user
+from .forms import QueueFilterForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "workbench/login.html"
+    redirect_authenticated_user = True
+    next_page = "web:home"
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "web:login"
+
+
+def _user(request: HttpRequest) -> User:
+    user = staff_user(request)
+    assert user is not None  # staff_required let the request through
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@staff_required()
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_for(_user(request)))
+
+
+# --------------------------------------------------------------------------- queues
+
+
+@staff_required()
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    available = queues.queues_for(user)
+    name = request.GET.get("view") or queues.default_queue(user)
+    if name not in available:
+        name = available[0]
+    pack = pack_active()
+    form = QueueFilterForm(request.GET or None, pack=pack)
+    filters = form.cleaned_data if form.is_valid() else {}
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    qs = queues.apply_filters(user, queues.queue_tickets(user, name), filters)
+    tickets, has_next = queues.page_of(qs, page)
+    selectors.identity_disclosures_record(tickets, user, "web:list")
+    rows = [
+        {
+            "ticket": t,
+            "customer": selectors.customer_view(t, user),
+            "deadline": deadlines.ticket_deadline(t),
+        }
+        for t in tickets
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workbench/queue.html",
+        {
+            "queue": name,
+            "queues": [(q, queues.QUEUES[q]) for q in available],
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "query": query.urlencode(),
+            "urgency_names": {level.code: level.name for level in pack.urgency.levels},
+        },
+    )
+
+
+# --------------------------------------------------------------------------- ticket page
+
+EVENT_LABELS: dict[str, Any] = {
+    **{a: spec.label for a, spec in actions.SPECS.items()},
+    "register": gettext_lazy("Registered"),
+    "approve_plan": gettext_lazy("Plan approved"),
+    "reject_plan": gettext_lazy("Plan rejected"),
+    "approve_extension": gettext_lazy("Extension decided"),
+    "merged_in": gettext_lazy("Duplicate merged in"),
+    "escalate": gettext_lazy("Escalated"),
+    "case_file": gettext_lazy("Case file opened"),
+    "warning": gettext_lazy("Deadline near"),
+    "overdue": gettext_lazy("Deadline passed"),
+}
+
+
+def _ticket_context(
+    request: HttpRequest,
+    user: User,
+    ticket: Ticket,
+    *,
+    bound: dict[str, Any] | None = None,
+    open_action: str = "",
+) -> dict[str, Any]:
+    pack = pack_active()
+    pending = actions.pending_extension(ticket)
+    available = actions.actions_available(user, ticket, pending_extension=pending is not None)
+    forms = []
+    for action in available:
+        form = (bound or {}).get(action) or actions.build_form(action, ticket, pack)
+        spec = actions.SPECS[action]
+        forms.append(
+            {
+                "action": action,
+                "label": spec.label,
+                "style": spec.style,
+                "form": form,
+                "open": action == open_action,
+            }
+        )
+    selectors.identity_disclosures_record([ticket], user, "web:detail")
+    events = list(ticket.events.select_related("actor").order_by("at", "id"))
+    return {
+        "ticket": ticket,
+        "customer": selectors.customer_view(ticket, user),
+        "events": events,
+        "enclosures": list(ticket.enclosures.all()),
+        "attachments": list(ticket.attachments.select_related("uploaded_by")),
+        "extensions": list(ticket.extensions.select_related("requested_by", "decided_by")),
+        "pending_extension": pending,
+        "deadlines": deadlines.deadlines_for_ticket(ticket),
+        "action_forms": forms,
+        "event_labels": EVENT_LABELS,
+        "urgency_names": {level.code: level.name for level in pack.urgency.levels},
+        "return_visit": pack.return_visit,
+    }
+
+
+def _get_ticket(user: User, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(user, number)
+    except NotFound:
+        raise Http404(_("No such ticket, or it is not yours to see.")) from None
+
+
+@staff_required()
+def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    ticket = _get_ticket(user, number)
+    return render(request, "workbench/ticket.html", _ticket_context(request, user, ticket))
+
+
+def run_action(
+    request: HttpRequest, user: User, ticket: Ticket, action: str
+) -> tuple[int, Any, str, str]:
+    """Validate the posted form and call the service.
+
+    Returns (HTTP status, the bound form when it must be shown again, message level, message).
+    """
+    pack = pack_active()
+    form = actions.build_form(action, ticket, pack, request.POST, request.FILES)
+    if not form.is_valid():
+        return 400, form, "error", _("Please correct the form below.")
+    data = form.cleaned_data
+    try:
+        actions.SPECS[action].run(user, ticket.number, data, data["version"])
+    except StaleVersion:
+        return (
+            409,
+            None,
+            "conflict",
+            _(
+                "Someone else changed this ticket while you were working on it. It is shown below "
+                "as it stands now: check it, then take your action again if it still applies."
+            ),
+        )
+    except ValidationFailed as error:
+        for field, problems in (error.details or {}).items():
+            target = field if field in form.fields else None
+            for problem in problems if isinstance(problems, list) else [problems]:
+                form.add_error(target, str(problem))
+        if not form.errors:
+            form.add_error(None, error.message)
+        return 400, form, "error", error.message
+    except ServiceError as error:
+        return error.http_status, None, "error", error.message
+    return 200, None, "success", _("Done: %(action)s.") % {"action": actions.SPECS[action].label}
+
+
+@staff_required()
+@require_POST
+def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    user = _user(request)
+    if action not in actions.SPECS:
+        raise Http404
+    ticket = _get_ticket(user, number)
+    status, form, level, message = run_action(request, user, ticket, action)
+    try:
+        ticket = selectors.ticket_get_for_user(user, number)
+    except NotFound:
+        # Sent back or transferred away: done, and no longer this person's to see.
+        messages.success(request, message)
+        response = HttpResponse(status=204 if _is_htmx(request) else 303)
+        target = reverse("web:queue")
+        response["HX-Redirect" if _is_htmx(request) else "Location"] = target
+        return response
+    if not _is_htmx(request) and status == 200:
+        messages.success(request, message)
+        return redirect("web:ticket", number=number)
+    context = _ticket_context(
+        request,
+        user,
+        ticket,
+        bound={action: form} if form else None,
+        open_action=action if form else "",
+    )
+    context["flash"] = {"level": level, "text": message}
+    template = "workbench/_ticket.html" if _is_htmx(request) else "workbench/ticket.html"
+    return render(request, template, context, status=status)
+
+
+@staff_required()
+def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    ticket = _get_ticket(_user(request), number)
+    attachment = ticket.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+# --------------------------------------------------------------------------- supervisor
+
+
+@staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    visible = Ticket.objects.filter(selectors.ticket_visibility_q(user))
+    open_tickets = visible.filter(status__in=OPEN_STATUSES)
+    counts: dict[str, Any] = {"open": Count("pk")}
+    with_deadlines = deadlines.tickets_have_deadlines()
+    if with_deadlines:
+        counts["warning"] = Count("pk", filter=Q(deadline_state="warning"))
+        counts["overdue"] = Count("pk", filter=Q(deadline_state="overdue"))
+    by_department: list[dict[str, Any]] = [
+        dict(row)
+        for row in open_tickets.values("department__code", "department__name")
+        .annotate(**counts)
+        .order_by("department__code")
+    ]
+    by_milestone: list[dict[str, Any]] = []
+    model = deadlines.deadline_model()
+    if model is not None:
+        by_milestone = list(
+            model.objects.filter(ticket__in=open_tickets, state__in=deadlines.OPEN_STATES)
+            .values("milestone")
+            .annotate(
+                open=Count("pk"),
+                warning=Count("pk", filter=Q(state="warning")),
+                overdue=Count("pk", filter=Q(state="overdue")),
+            )
+            .order_by("milestone")
+        )
+    escalations = list(
+        TicketEvent.objects.filter(
+            action__in=["escalate", "supervise", "case_file"], ticket__in=open_tickets
+        )
+        .select_related("ticket", "actor")
+        .order_by("-at")[:20]
+    )
+    extensions = list(
+        ExtensionRequest.objects.filter(state=ExtensionState.PENDING, ticket__in=visible)
+        .select_related("ticket", "requested_by")
+        .order_by("requested_at")[:50]
+    )
+    crisis = list(
+        deadlines.order_by_due(open_tickets.filter(crisis=True)).select_related(
+            "department", "handler"
+        )[:50]
+    )
+    overdue: list[Ticket] = []
+    if with_deadlines:
+        overdue = list(
+            deadlines.order_by_due(open_tickets.filter(deadline_state="overdue")).select_related(
+                "department", "handler"
+            )[:20]
+        )
+    totals = {
+        "open": sum(row["open"] for row in by_department),
+        "warning": sum(row.get("warning", 0) for row in by_department),
+        "overdue": sum(row.get("overdue", 0) for row in by_department),
+    }
+    return render(
+        request,
+        "workbench/dashboard.html",
+        {
+            "by_department": by_department,
+            "by_milestone": by_milestone,
+            "with_deadlines": with_deadlines,
+            "escalations": escalations,
+            "extensions": extensions,
+            "crisis": crisis,
+            "overdue": overdue,
+            "totals": totals,
+            "event_labels": EVENT_LABELS,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- leader
+
+
+def _approval_rows(user: User) -> dict[str, Any]:
+    visible = selectors.ticket_list_for_user(user).prefetch_related(None)
+    plans = list(visible.filter(status=Status.PENDING_APPROVAL).order_by("received_at", "id")[:100])
+    extensions = list(
+        ExtensionRequest.objects.filter(
+            state=ExtensionState.PENDING,
+            ticket__in=Ticket.objects.filter(selectors.ticket_visibility_q(user)),
+        )
+        .select_related("ticket", "requested_by")
+        .order_by("requested_at")[:100]
+    )
+    return {"plans": plans, "extensions": extensions}
+
+
+@staff_required(Role.LEADER, Role.SUPERVISOR)
+def approvals(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context = _approval_rows(user)
+    context["may_plan"] = user.has_role(Role.LEADER)
+    context["may_extend"] = user.has_role(Role.LEADER, Role.SUPERVISOR)
+    return render(request, "workbench/approvals.html", context)
+
+
+@staff_required()
+@require_POST
+def row_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """An action taken from a list (approvals, return visits): answers with the row only."""
+    user = _user(request)
+    if action not in ("approve_plan", "approve_extension", "visit", "close"):
+        raise Http404
+    ticket = _get_ticket(user, number)
+    status, form, level, message = run_action(request, user, ticket, action)
+    if not _is_htmx(request):
+        getattr(messages, "success" if status == 200 else "error")(request, message)
+        return redirect(request.POST.get("back") or "web:home")
+    ticket = selectors.ticket_after_action(ticket)
+    context = {
+        "ticket": ticket,
+        "flash": {"level": level, "text": message},
+        "form": form,
+        "action": action,
+        "done": status == 200,
+    }
+    if action in ("visit", "close"):
+        context.update(_visit_row(user, ticket, pack_active()))
+        template = "workbench/_visit_row.html"
+    else:
+        template = "workbench/_decided_row.html"
+    return render(request, template, context, status=status)
+
+
+# --------------------------------------------------------------------------- return visits
+
+
+def _visit_row(user: User, ticket: Ticket, pack: Any) -> dict[str, Any]:
+    # A visit counts for the latest resolution only: after a reopen the customer is asked again.
+    visited = bool(
+        ticket.visited_at and ticket.resolved_at and ticket.visited_at >= ticket.resolved_at
+    )
+    visit_form = close_form = None
+    if actions.may_take(user, ticket, "visit") and not visited:
+        visit_form = actions.build_form("visit", ticket, pack)
+    if actions.may_take(user, ticket, "close") and visited:
+        close_form = actions.build_form("close", ticket, pack)
+    return {
+        "customer": selectors.customer_view(ticket, user),
+        "visit_form": visit_form,
+        "close_form": close_form,
+    }
+
+
+@staff_required(Role.AGENT, Role.SUPERVISOR)
+def visits(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    pack = pack_active()
+    rv = pack.return_visit
+    qs = (
+        selectors.ticket_list_for_user(user)
+        .prefetch_related(None)
+        .filter(status=Status.RESOLVED)
+        .order_by("resolved_at", "id")
+    )
+    if rv is not None and rv.kinds:
+        qs = qs.filter(kind__in=rv.kinds, anonymous=False, customer__isnull=False)
+    tickets = list(qs[:100])
+    selectors.identity_disclosures_record(tickets, user, "web:list")
+    rows = [{"ticket": t, **_visit_row(user, t, pack)} for t in tickets]
+    return render(
+        request,
+        "workbench/visits.html",
+        {"rows": rows, "script": rv.script if rv else [], "return_visit": rv},
+    )
+
+
+def no_pack(request: HttpRequest, error: Exception) -> HttpResponse:
+    return render(request, "workbench/no_pack.html", {"message": str(error)}, status=503)
+
+
+def ticket_link(ticket: Ticket) -> str:
+    return format_html(
+        '<a href="{}">{}</a>', reverse("web:ticket", args=[ticket.number]), ticket.number
+    )
