@@ -1,0 +1,82 @@
+"""`GET /api/v1/reports/indicators?from=…&to=…&group_by=…`"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from closeloop.common.api import StrictSerializer
+from closeloop.directory.models import User
+from closeloop.policy.services import pack_active
+from closeloop.tickets.choices import Satisfaction
+
+from .indicators import GROUPS, Period, indicators
+
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+
+
+class IndicatorQuerySerializer(StrictSerializer):
+    """Days in the centre's time zone, both included: from=2026-10-01&to=2026-10-31 is
+    October."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword, so the fields cannot be class attributes.
+        return {
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            "group_by": serializers.ChoiceField([(g, g) for g in GROUPS], required=False),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("from", "to"):
+            if not EARLIEST <= attrs[name] <= LATEST:
+                raise serializers.ValidationError(
+                    {name: [_("must be between %(a)s and %(b)s") % {"a": EARLIEST, "b": LATEST}]}
+                )
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": [_("must not be before from")]})
+        if (attrs["to"] - attrs["from"]).days > 3660:
+            raise serializers.ValidationError({"to": [_("at most ten years at a time")]})
+        return attrs
+
+
+def period_of(first: Any, last: Any) -> Period:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    return Period(start, end)
+
+
+def satisfied_values() -> list[str]:
+    visit = pack_active().return_visit
+    if visit is None or visit.basically_satisfied_is_satisfied:
+        return [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+    return [Satisfaction.SATISFIED]
+
+
+class IndicatorsView(APIView):
+    """The report's figures for a period, totals and one entry per group, with the previous
+    period of the same length beside them. Only tickets the caller may see are counted."""
+
+    @extend_schema(parameters=[IndicatorQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        query = IndicatorQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        user = request.user
+        assert isinstance(user, User)
+        return Response(
+            indicators(
+                user,
+                period_of(data["from"], data["to"]),
+                group_by=data.get("group_by"),
+                satisfied_values=satisfied_values(),
+            )
+        )
