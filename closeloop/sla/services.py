@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from closeloop.common.errors import ValidationFailed
 from closeloop.directory.models import User
@@ -26,6 +27,7 @@ from closeloop.tickets.recipients import recipients_for
 
 from . import clock
 from .calendar import ALWAYS_OPEN, WorkCalendar, YearNotice, calendar_with_notice, china_calendar
+from .labels import STATE_LABELS, UNIT_LABELS, milestone_label
 from .models import CalendarNotice, CaseFile, Deadline, DeadlineState, EscalationRecord
 from .timelimits import TimeLimit, deadline_compute
 
@@ -95,6 +97,12 @@ AFTER_RESOLVE = {"return_visit", "leader_review"}
 # Restarted when a dissatisfied customer or a reopen sends the ticket back to work.
 ON_REOPEN = {"reply", "resolve"}
 DEFAULT_WARN_SHARE = 0.75
+ESCALATION_LABELS = {
+    "remind": _lazy("reminder"),
+    "supervise": _lazy("supervision order"),
+    "escalate": _lazy("escalated"),
+    "case_file": _lazy("case file opened"),
+}
 SEVERITY: dict[str, int] = {"on_track": 0, "warning": 1, "overdue": 2}
 
 
@@ -455,7 +463,11 @@ def extension_check(ticket: Ticket, milestone: str | None, until: datetime) -> D
                     "an extension may reach at most %(latest)s "
                     "(%(amount)s %(unit)s past the original deadline)"
                 )
-                % {"latest": _local(latest, cal), "amount": limit["amount"], "unit": limit["unit"]},
+                % {
+                    "latest": _local(latest, cal),
+                    "amount": limit["amount"],
+                    "unit": UNIT_LABELS.get(limit["unit"], limit["unit"]),
+                },
                 details={"until": [_("beyond the longest extension allowed")]},
             )
     return deadline
@@ -654,10 +666,10 @@ def _escalation_act(
     cal = calendar_for(ticket.sla_plan["calendar"])
     text = _("%(number)s: %(milestone)s %(state)s (due %(due)s) — %(action)s") % {
         "number": ticket.number,
-        "milestone": deadline.milestone,
-        "state": DeadlineState(deadline.state).label,
+        "milestone": milestone_label(deadline.milestone),
+        "state": STATE_LABELS.get(deadline.state, deadline.state),
         "due": _local(deadline.due_at, cal),
-        "action": action,
+        "action": ESCALATION_LABELS.get(action, action),
     }
     payload: dict[str, Any] = {
         "milestone": deadline.milestone,
@@ -744,7 +756,10 @@ def supervision_start(ticket: Ticket, due_at: datetime, note: str, now: datetime
         milestone="supervision",
         sequence=ticket.deadlines.filter(milestone="supervision").count() + 1,
         rule={"unit": "until", "basis": note[:200]},
-        explanation=[_("supervision order: report by %(due)s") % {"due": due_at.isoformat()}],
+        explanation=[
+            _("supervision order: report by %(due)s")
+            % {"due": _local(due_at, calendar_for(ticket.sla_plan.get("calendar", {})))}
+        ],
         department=ticket.department,
         handler=ticket.handler,
         started_at=now,

@@ -62,7 +62,7 @@ from .models import (
     TicketEvent,
 )
 from .recipients import recipients_for
-from .transitions import TRANSITIONS, Scope, Transition
+from .transitions import ACTION_LABELS, TRANSITIONS, Scope, Transition
 
 # --------------------------------------------------------------------------- inputs
 
@@ -378,7 +378,18 @@ def _require_role(actor: User, transition: Transition) -> None:
 
 
 def _action_label(action: str) -> str:
-    return action.replace("_", " ")
+    return str(ACTION_LABELS.get(action, action))
+
+
+# What the text fields are called in messages ("… is required").
+FIELD_LABELS = {
+    "reason": _lazy("reason"),
+    "reply": _lazy("reply"),
+    "note": _lazy("note"),
+    "plan": _lazy("handling plan"),
+    "comment": _lazy("comment"),
+    "text": _lazy("text"),
+}
 
 
 def _may_act(actor: User, ticket: Ticket, transition: Transition) -> bool:
@@ -526,13 +537,13 @@ def _act(
 
 def _required_text(value: str | None, field_name: str, limit: int = 5000) -> str:
     text = (value or "").strip()
+    label = str(FIELD_LABELS.get(field_name, field_name))
     if not text:
-        raise _invalid(field_name, _("%(field)s is required") % {"field": field_name})
+        raise _invalid(field_name, _("%(field)s is required") % {"field": label})
     if len(text) > limit:
         raise _invalid(
             field_name,
-            _("%(field)s is longer than %(limit)s characters")
-            % {"field": field_name, "limit": limit},
+            _("%(field)s is longer than %(limit)s characters") % {"field": label, "limit": limit},
         )
     return text
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from django.utils.translation import gettext_lazy as _
+
 from closeloop.directory.roles import Role
 
 from .choices import OPEN_STATUSES, Status
@@ -41,6 +43,35 @@ CENTRE: dict[Role, Scope] = {Role.AGENT: ANY, Role.SUPERVISOR: ANY}
 WORKING = {S.DISPATCHED, S.IN_PROGRESS, S.PENDING_APPROVAL, S.SUSPENDED}
 HANDLING: dict[Role, Scope] = {Role.HANDLER: OWN, Role.LIAISON: DEPT}
 ALL_STATUSES = set(Status)
+
+# What each action is called in messages ("you may not … this ticket").
+ACTION_LABELS = {
+    "register": _("register"),
+    "accept": _("accept"),
+    "decline": _("decline"),
+    "answer": _("answer on the spot"),
+    "dispatch": _("dispatch"),
+    "transfer": _("transfer"),
+    "send_back": _("send back"),
+    "assign": _("assign"),
+    "progress": _("report progress"),
+    "submit_plan": _("submit a handling plan"),
+    "approve_plan": _("approve the plan"),
+    "reject_plan": _("reject the plan"),
+    "suspend": _("suspend"),
+    "resume": _("resume"),
+    "resolve": _("resolve"),
+    "visit": _("record the return visit"),
+    "close": _("close"),
+    "reopen": _("reopen"),
+    "merge": _("merge"),
+    "remind": _("remind"),
+    "supervise": _("supervise"),
+    "extend": _("request an extension"),
+    "approve_extension": _("decide the extension"),
+    "note": _("add a note"),
+    "attach": _("attach files"),
+}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t

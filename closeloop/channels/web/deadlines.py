@@ -11,38 +11,10 @@ from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.sla.labels import STATE_LABELS, UNIT_LABELS
 from closeloop.tickets.models import Ticket
 
 OPEN_STATES = ("on_track", "warning", "overdue")
-STATE_LABELS = {
-    "on_track": _("on track"),
-    "warning": _("due soon"),
-    "overdue": _("overdue"),
-    "met": _("met"),
-    "met_late": _("met late"),
-    "cancelled": _("cancelled"),
-}
-MILESTONE_LABELS = {
-    "accept": _("accept"),
-    "dispatch": _("dispatch"),
-    "assign": _("assign"),
-    "first_contact": _("first contact"),
-    "department_response": _("department response"),
-    "progress_report": _("progress report"),
-    "reply": _("reply"),
-    "resolve": _("resolve"),
-    "return_visit": _("return visit"),
-    "leader_review": _("leader review"),
-    "suggestion_feedback": _("suggestion feedback"),
-    "supervision": _("supervision order"),
-}
-UNIT_LABELS = {
-    "minutes": _("minutes"),
-    "hours": _("hours"),
-    "working_hours": _("working hours"),
-    "days": _("days"),
-    "working_days": _("working days"),
-}
 # Worst first: how a list of states sums up to one.
 STATE_RANK = {"overdue": 0, "warning": 1, "on_track": 2, "met_late": 3, "met": 4, "cancelled": 5}
 

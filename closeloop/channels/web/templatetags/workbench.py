@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.roles import Role
+from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
 from closeloop.tickets.choices import Satisfaction, Severity, Status
 
 from .. import deadlines, queues
@@ -61,14 +62,14 @@ def _nav(user: Any) -> list[tuple[str, Any, str]]:
 def deadline_badge(state: str, provisional: bool = False) -> dict[str, Any]:
     return {
         "state": state,
-        "label": deadlines.STATE_LABELS.get(state, state),
+        "label": STATE_LABELS.get(state, state),
         "provisional": provisional,
     }
 
 
 @register.filter
 def milestone_label(value: str) -> Any:
-    return deadlines.MILESTONE_LABELS.get(value, value)
+    return MILESTONE_LABELS.get(value, value)
 
 
 @register.filter
@@ -144,7 +145,7 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
         elif key == "approved":
             value = _("yes") if value else _("no")
         elif key == "milestone":
-            value = deadlines.MILESTONE_LABELS.get(value, value)
+            value = MILESTONE_LABELS.get(value, value)
         elif key == "via":
             value = _("public portal") if value == "portal" else _("staff")
         out.append((label, str(value)))
