@@ -77,8 +77,12 @@ def cohort(user: User, period: Period) -> QuerySet[Ticket]:
     )
 
 
+def overdue_q() -> Q:
+    """The tickets `overdue` counts; the monthly report lists the same ones."""
+    return Q(Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state=DeadlineState.OVERDUE)))
+
+
 def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
-    breached = Deadline.objects.filter(ticket=OuterRef("pk"), state=DeadlineState.OVERDUE)
     escalated = EscalationRecord.objects.filter(deadline__ticket=OuterRef("pk"))
     supervised = TicketEvent.objects.filter(ticket=OuterRef("pk"), action="supervise")
     resolved = Q(status__in=[Status.RESOLVED, Status.CLOSED])
@@ -98,7 +102,9 @@ def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
         "valid": Count("id", filter=Q(validity=Validity.VALID)),
         "invalid": Count("id", filter=Q(validity=Validity.INVALID)),
         "crisis": Count("id", filter=Q(crisis=True)),
-        "overdue": Count("id", filter=Q(Exists(breached))),
+        "complaints": Count("id", filter=Q(kind="complaint")),
+        "repeat_complaints": Count("id", filter=Q(kind="complaint", is_repeat=True)),
+        "overdue": Count("id", filter=overdue_q()),
         "escalated": Count("id", filter=Q(Exists(escalated))),
         "supervised": Count("id", filter=Q(Exists(supervised))),
         "compensation_paid": Coalesce(Sum("compensation_amount"), 0, output_field=FloatField()),
@@ -128,6 +134,7 @@ def rates(counts: dict[str, Any]) -> dict[str, float | None]:
         "reopen_rate": _ratio(counts["reopened"], counts["resolved"]),
         "valid_share": _ratio(counts["valid"], counts["valid"] + counts["invalid"]),
         "overdue_rate": _ratio(counts["overdue"], counts["received"]),
+        "repeat_complaint_rate": _ratio(counts["repeat_complaints"], counts["complaints"]),
     }
 
 
@@ -151,19 +158,27 @@ def _p90(tickets: QuerySet[Ticket], key: str | None) -> dict[Any, float | None]:
 
 def on_time(tickets: QuerySet[Ticket]) -> dict[str, dict[str, Any]]:
     """Per milestone: deadlines met on time / all that ended or fell overdue (按时率)."""
+    return on_time_by(tickets, None).get(None, {})
+
+
+def on_time_by(tickets: QuerySet[Ticket], key: str | None) -> dict[Any, dict[str, dict[str, Any]]]:
+    """`on_time` for each group of `key` (a GROUPS key) in one query: {group: {milestone: …}}.
+    The department ranking of the monthly report needs each department's 按时办结率."""
+    fields = ["milestone", f"ticket__{key}"] if key else ["milestone"]
     rows = (
         Deadline.objects.filter(ticket__in=tickets.values("pk"), milestone__in=ON_TIME_MILESTONES)
         .exclude(state=DeadlineState.CANCELLED)
-        .values("milestone")
+        .values(*fields)
         .annotate(
             met=Count("id", filter=Q(state=DeadlineState.MET)),
             late=Count("id", filter=Q(state__in=[DeadlineState.MET_LATE, DeadlineState.OVERDUE])),
         )
     )
-    result = {}
+    result: dict[Any, dict[str, dict[str, Any]]] = {}
     for row in rows:
         decided = row["met"] + row["late"]
-        result[row["milestone"]] = {
+        group = row[f"ticket__{key}"] if key else None
+        result.setdefault(group, {})[row["milestone"]] = {
             "met": row["met"],
             "late": row["late"],
             "on_time_rate": _ratio(row["met"], decided),
@@ -195,12 +210,14 @@ def indicators(
         key, label = GROUPS[group_by]
         fields = [key, label] if label else [key]
         p90 = _p90(tickets, key)
+        on_time_groups = on_time_by(tickets, key)
         rows = tickets.values(*fields).annotate(**aggregates).order_by(F(key).asc(nulls_last=True))
         for row in rows:
             row["p90"] = p90.get(row[key])
             group = _finish(row)
             group["key"] = row[key]
             group["label"] = row[label] if label else row[key]
+            group["on_time"] = on_time_groups.get(row[key], {})
             for name in fields:
                 group.pop(name, None)
             result["groups"].append(group)

@@ -164,6 +164,10 @@ class Ticket(TimeStampedModel):
         related_name="duplicates",
     )
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    # A likely repeat of earlier tickets (same caller, or same respondent and category, with
+    # similar text), found at registration: [{"number", "similarity"}], most similar first.
+    is_repeat = models.BooleanField(_("repeat"), default=False)
+    repeat_candidates = models.JSONField(_("earlier similar tickets"), default=list, blank=True)
     # The time limits and escalations chosen for this ticket by its pack at registration.
     sla_plan = models.JSONField(_("deadline plan"), default=dict, blank=True)
     # Derived from the running deadlines by the deadline service, for fast queues.

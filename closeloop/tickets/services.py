@@ -62,6 +62,7 @@ from .models import (
     TicketEvent,
 )
 from .recipients import recipients_for
+from .repeats import repeat_candidates
 from .transitions import ACTION_LABELS, TRANSITIONS, Scope, Transition
 
 # --------------------------------------------------------------------------- inputs
@@ -348,6 +349,7 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
             "via": "portal" if actor is None else "staff",
         },
     )
+    _repeats_flag(ticket)
     sla.deadlines_on_action(ticket, "register", actor, now)
     if result.decline:
         _move(
@@ -364,6 +366,23 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
         # The agent takes such cases on directly (12366 service complaints: 不得转接).
         _move(ticket, actor, TRANSITIONS["accept"], Status.ACCEPTED, now, {"automatic": True})
     return ticket
+
+
+def _repeats_flag(ticket: Ticket) -> None:
+    candidates = repeat_candidates(
+        text=f"{ticket.subject} {ticket.description}",
+        received_at=ticket.received_at,
+        phone=ticket.customer.phone if ticket.customer else "",
+        respondent_department_id=ticket.respondent_department_id,
+        category_id=ticket.category_id,
+        exclude_pk=ticket.pk,
+    )
+    if candidates:
+        ticket.is_repeat = True
+        ticket.repeat_candidates = [
+            {"number": c.number, "similarity": c.similarity} for c in candidates
+        ]
+        ticket.save(update_fields=["is_repeat", "repeat_candidates"])
 
 
 # --------------------------------------------------------------------------- the write path

@@ -276,6 +276,8 @@ class TicketSerializer(serializers.ModelSerializer):
     compensation = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     public_code = serializers.SerializerMethodField()
+    is_repeat = serializers.SerializerMethodField()
+    repeat_candidates = serializers.SerializerMethodField()
     merged_into: Any = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
@@ -317,6 +319,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "decline_reason",
             "merged_into",
             "reopen_count",
+            "is_repeat",
+            "repeat_candidates",
             "next_due_at",
             "deadline_state",
             "version",
@@ -335,6 +339,18 @@ class TicketSerializer(serializers.ModelSerializer):
         # Whoever holds the code can rate the outcome as the customer: only the centre's
         # agents, supervisors and leaders, who hand it to the customer, see it.
         return ticket.public_code if self.context["viewer"].may_see_identity else None
+
+    def _links_shown(self, ticket: Ticket) -> bool:
+        # Linking a report to the reporter's earlier cases would identify them.
+        return self.context["viewer"].may_see_identity or not ticket.identity_protected
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_is_repeat(self, ticket: Ticket) -> bool | None:
+        return ticket.is_repeat if self._links_shown(ticket) else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_repeat_candidates(self, ticket: Ticket) -> list[dict]:
+        return list(ticket.repeat_candidates) if self._links_shown(ticket) else []
 
     @extend_schema_field(CustomerOutSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:
