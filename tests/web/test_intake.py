@@ -79,6 +79,22 @@ def test_service_errors_land_on_the_field(centre: Any, login: Any) -> None:
     assert not Ticket.objects.exists()
 
 
+def test_history_warns_of_a_repeat_by_what_the_caller_says(
+    centre: Any, login: Any, register: Any
+) -> None:
+    earlier = register(subject="办税窗口人员态度生硬", description="办理发票时窗口人员态度生硬")
+    agent = login(centre.agent)
+    same = agent.get(
+        "/intake/history/",
+        {"phone": "13800138000", "subject": "窗口人员态度又很生硬", "description": "办发票时"},
+    ).content.decode()
+    assert earlier.number in same and 'data-testid="repeat-warning"' in same
+    other = agent.get(
+        "/intake/history/", {"phone": "13800138000", "subject": "电子税务局无法登录"}
+    ).content.decode()
+    assert 'data-testid="repeat-warning"' not in other
+
+
 def test_missing_subject(centre: Any, login: Any) -> None:
     response = login(centre.agent).post("/intake/", form(subject=""))
     assert response.status_code == 400

@@ -19,7 +19,7 @@ from closeloop.directory.roles import Role
 from closeloop.policy.classify import TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
-from closeloop.tickets import selectors, services
+from closeloop.tickets import repeats, selectors, services
 from closeloop.tickets.choices import FINAL_STATUSES, Channel
 from closeloop.tickets.models import Ticket
 
@@ -184,17 +184,29 @@ def intake_history(request: HttpRequest) -> HttpResponse:
     assert user is not None
     phone = request.GET.get("phone", "").strip()
     tickets: list[Ticket] = []
-    repeats: list[Ticket] = []
+    repeated: list[Ticket] = []
     if len(phone) >= 5:
         tickets = list(
             selectors.customer_history_for_user(user, phone).prefetch_related(None)[:HISTORY_SIZE]
         )
         selectors.identity_disclosures_record(tickets, user, "web:intake")
-        repeats = repeat_candidates(
-            tickets, request.GET.get("kind", ""), request.GET.get("category", "")
-        )
+        text = f"{request.GET.get('subject', '')} {request.GET.get('description', '')}".strip()
+        if text:  # the rule registration applies (same caller, similar text)
+            similar = {
+                c.number
+                for c in repeats.repeat_candidates(
+                    text=text, received_at=timezone.now(), phone=phone
+                )
+            }
+            repeated = [t for t in tickets if t.number in similar]
+        else:  # before the matter is typed: the same category or kind
+            repeated = repeat_candidates(
+                tickets, request.GET.get("kind", ""), request.GET.get("category", "")
+            )
     return render(
-        request, "workbench/_history.html", {"phone": phone, "tickets": tickets, "repeats": repeats}
+        request,
+        "workbench/_history.html",
+        {"phone": phone, "tickets": tickets, "repeats": repeated},
     )
 
 
