@@ -297,7 +297,9 @@ def test_explanations_are_translatable(office):
     with translation.override("zh-hans"):
         result = deadline_compute(at("2026-10-09 10:00"), TimeLimit(1, WD), office)
     # The make-up Saturday is explained in Chinese, weekday included.
-    assert any("调休" in line and ("周六" in line or "星期六" in line) for line in result.explanation)
+    assert any(
+        "调休" in line and ("周六" in line or "星期六" in line) for line in result.explanation
+    )
 
 
 # --- next_daily_due --------------------------------------------------------------------------
