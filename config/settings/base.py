@@ -208,6 +208,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # The Huey consumer installs its own handler; without this its lines print twice.
+    "loggers": {"huey": {"level": "INFO", "propagate": False}},
 }
 
 # SMS leaves through a pluggable gateway; the default writes messages to the log.
