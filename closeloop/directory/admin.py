@@ -80,6 +80,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("display_name", "department", "email", "phone")}),
+        (_("Notifications"), {"fields": ("notify_by_email", "notify_by_sms")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -41,6 +41,9 @@ class User(AbstractUser):
         related_name="members",
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # In-app notifications always reach staff; email and SMS only where they want them.
+    notify_by_email = models.BooleanField(_("notify by email"), default=True)
+    notify_by_sms = models.BooleanField(_("notify by SMS"), default=True)
 
     class Meta:
         verbose_name = _("person")

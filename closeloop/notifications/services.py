@@ -41,8 +41,8 @@ def notify(
     queued = 0
     for person in people:
         for channel, address in (
-            (OutboxMessage.Channel.EMAIL, person.email),
-            (OutboxMessage.Channel.SMS, person.phone),
+            (OutboxMessage.Channel.EMAIL, person.email if person.notify_by_email else ""),
+            (OutboxMessage.Channel.SMS, person.phone if person.notify_by_sms else ""),
         ):
             if not address:
                 continue

@@ -429,3 +429,20 @@ def test_two_workers_sweeping_at_once_escalate_once(db: Any) -> None:
     assert EscalationRecord.objects.count() == 6
     assert TicketEvent.objects.filter(action="remind").count() == 6
     assert Deadline.objects.filter(milestone="dispatch", state="overdue").count() == 6
+
+
+def test_people_choose_email_and_sms(db: Any) -> None:
+    from closeloop.notifications.services import notify
+
+    people = demo_people("power-95598")
+    quiet = people["supervisor"]
+    quiet.email, quiet.phone = "s@example.com", "13900000000"
+    quiet.notify_by_sms = False
+    quiet.save()
+    ticket = register(people["agent"], at("2026-11-23 10:00"))
+    queued = notify(
+        [quiet], kind="remind", text="t", ticket=ticket, key="k", now=at("2026-11-23 10:00")
+    )
+    assert queued == 1
+    assert list(OutboxMessage.objects.values_list("channel", flat=True)) == ["email"]
+    assert Notification.objects.filter(recipient=quiet).count() == 1  # in-app always
