@@ -438,6 +438,38 @@ class Knowledge(Strict):
     basis: str = ""
 
 
+class Criterion(Strict):
+    code: Code
+    name: Name
+    max_points: Amount
+    basis: str = ""
+
+
+class Quality(Strict):
+    """Quality inspection (质检): the scorecard, how many of each agent's tickets are sampled
+    per month, the passing score, and how long a correction of a wrong answer may take."""
+
+    criteria: Annotated[list[Criterion], Field(min_length=1)]
+    passing_score: Annotated[StrictInt, Field(ge=0)]
+    sample_size: Amount  # tickets per agent per month
+    kinds: list[Kind] = Field(default_factory=list)  # kinds sampled; empty = every kind
+    correction_limit: Duration
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Quality:
+        codes = [c.code for c in self.criteria]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate criterion code(s): {', '.join(duplicates)}")
+        total = sum(c.max_points for c in self.criteria)
+        if self.passing_score > total:
+            raise ValueError(
+                f"passing_score {self.passing_score} is more than the criteria's {total} points"
+            )
+        return self
+
+
 class DemoPersonSpec(Strict):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@+-]{1,150}$")]
     display_name: Name
@@ -525,6 +557,7 @@ class PackSpec(Strict):
     confidentiality: Confidentiality | None = None
     reporting: Reporting | None = None
     knowledge: Knowledge | None = None
+    quality: Quality | None = None
     demo: Demo | None = None
 
     # Indexes for classification, built once per parsed pack.
@@ -760,6 +793,8 @@ def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
         check_kinds("confidentiality.kinds", spec.confidentiality.kinds)
     if spec.knowledge:
         check_kinds("knowledge.from_kinds", spec.knowledge.from_kinds)
+    if spec.quality:
+        check_kinds("quality.kinds", spec.quality.kinds)
     if spec.compensation:
         seen: dict[str, str] = {}
         for i, comp in enumerate(spec.compensation.kinds):

@@ -23,6 +23,7 @@ MILESTONE_LABELS = {
     "leader_review": _("leader review"),
     "suggestion_feedback": _("suggestion feedback"),
     "supervision": _("supervision order"),
+    "correction": _("correction"),
 }
 UNIT_LABELS = {
     "minutes": _("minutes"),

@@ -239,7 +239,13 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     if not plan:
         return
     cal = calendar_for(plan["calendar"])
-    running = list(ticket.deadlines.filter(closed_at__isnull=True).order_by("id"))
+    # A correction (quality inspection) runs on after the ticket is closed: it is the agent's
+    # re-contact of the customer, met only by `quality.services.correction_done`.
+    running = list(
+        ticket.deadlines.filter(closed_at__isnull=True)
+        .exclude(milestone="correction")
+        .order_by("id")
+    )
 
     met = set(MET_BY.get(action, ()))
     if (

@@ -611,9 +611,16 @@ def ticket_decline(
 
 
 def ticket_answer(
-    actor: User, number: str, *, reply: str, version: int | None = None, now: datetime | None = None
+    actor: User,
+    number: str,
+    *,
+    reply: str,
+    article: int | None = None,
+    version: int | None = None,
+    now: datetime | None = None,
 ) -> Ticket:
-    """Answer on the spot: the reply is given during the first contact, no transfer."""
+    """Answer on the spot: the reply is given during the first contact, no transfer.
+    `article`: the knowledge-base article the answer came from, for the report."""
     reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -621,7 +628,10 @@ def ticket_answer(
         ticket.resolved_at = now
         ticket.handling_seconds = sla.handling_seconds(ticket, now)
         ticket.answered_on_the_spot = True
-        return Status.RESOLVED, {"reply": reply, "on_the_spot": True}
+        payload: dict[str, Any] = {"reply": reply, "on_the_spot": True}
+        if article is not None:
+            payload["article"] = article
+        return Status.RESOLVED, payload
 
     return _act(actor, number, "answer", version, now, apply)
 
@@ -852,7 +862,13 @@ def ticket_resolve(
             }
         return Status.RESOLVED, payload
 
-    return _act(actor, number, "resolve", version, now, apply)
+    ticket = _act(actor, number, "resolve", version, now, apply)
+    # A hard question answered by a department becomes a draft article (seed 001), in the
+    # worker, after the resolution has committed.
+    from closeloop.knowledge.tasks import article_draft_task
+
+    article_draft_task(ticket.pk)
+    return ticket
 
 
 def ticket_visit(

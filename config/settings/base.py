@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "closeloop.sla",
     "closeloop.notifications",
     "closeloop.reports",
+    "closeloop.knowledge",
+    "closeloop.quality",
     "closeloop.channels",
 ]
 

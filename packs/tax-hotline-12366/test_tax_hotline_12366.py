@@ -76,3 +76,22 @@ def test_demo_people_cover_every_role():
     roles = {r for p in people for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
     assert all(p.department for p in people if {"liaison", "handler"} & set(p.roles))
+
+
+def test_service_monitoring_scores_attitude_communication_and_answer_quality():
+    quality = PACK.quality
+    assert quality is not None
+    assert [(c.code, c.name) for c in quality.criteria] == [
+        ("attitude", "服务态度"),
+        ("communication", "沟通技巧"),
+        ("answer_quality", "答复质量"),
+    ]
+    assert sum(c.max_points for c in quality.criteria) == 100
+    assert quality.passing_score == 80
+    assert quality.sample_size == 5
+    # 答复明显错误时,给予及时纠错处理: a correction has its own, short limit.
+    assert (quality.correction_limit.amount, quality.correction_limit.unit) == (1, "working_days")
+
+
+def test_hard_questions_become_knowledge():
+    assert PACK.knowledge is not None and PACK.knowledge.from_kinds == ["consultation"]

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import knowledge, views
 
 app_name = "portal"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("status/", views.status, name="status"),
     path("rate/", views.rate, name="rate"),
+    path("knowledge/", include(knowledge.urlpatterns)),
 ]

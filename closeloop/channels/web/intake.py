@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from closeloop.common.errors import ServiceError, ValidationFailed
 from closeloop.directory.models import Department
 from closeloop.directory.roles import Role
+from closeloop.knowledge.services import ticket_answer_with_article
 from closeloop.policy.classify import TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
@@ -166,7 +167,10 @@ def _after_register(
         files = _files(request)
         if files:
             services.ticket_attach(user, ticket.number, files=files)
-        if cd["answer"].strip():
+        article = request.POST.get("article", "").strip()
+        if article.isdigit():
+            ticket_answer_with_article(user, ticket.number, int(article), reply=cd["answer"])
+        elif cd["answer"].strip():
             services.ticket_answer(user, ticket.number, reply=cd["answer"])
     except ServiceError as error:
         messages.error(request, format_html(_("Saved as {}, but: {}"), link, error.message))

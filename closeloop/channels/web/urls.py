@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import intake, views
+from . import intake, knowledge, quality, views
 from .vendor import htmx_script
 
 app_name = "web"
@@ -24,5 +24,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("approvals/", views.approvals, name="approvals"),
     path("visits/", views.visits, name="visits"),
+    path("knowledge/", include(knowledge.urlpatterns)),
+    path("quality/", include(quality.urlpatterns)),
     path("vendor/htmx.min.js", htmx_script, name="htmx"),
 ]

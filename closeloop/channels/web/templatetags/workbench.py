@@ -55,6 +55,9 @@ def _nav(user: Any) -> list[tuple[str, Any, str]]:
         items.append(("web:approvals", _("Approvals"), "a"))
     if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR):
         items.append(("web:dashboard", _("Dashboard"), "d"))
+    items.append(("web:knowledge", _("Knowledge base"), "k"))
+    if user.has_role(Role.INSPECTOR, Role.SUPERVISOR, Role.AGENT):
+        items.append(("web:quality", _("Quality"), "i"))
     return items
 
 
