@@ -11,6 +11,8 @@ need=""
 if ! fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk"; then
     need="$need fonts-wqy-microhei"
 fi
+# The monthly report's PDF tests read the PDF back (pdftotext) and render it (pdftoppm).
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 [ -z "$need" ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
