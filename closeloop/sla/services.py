@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -112,8 +112,8 @@ _calendar_cache: dict[tuple[Any, ...], WorkCalendar] = {}
 
 
 def _notices_version() -> tuple[Any, ...]:
-    aggregate = CalendarNotice.objects.aggregate(latest=Max("loaded_at"))
-    return (aggregate["latest"], CalendarNotice.objects.count())
+    seen = CalendarNotice.objects.aggregate(latest=Max("loaded_at"), count=Count("id"))
+    return (seen["latest"], seen["count"])
 
 
 def calendar_for(spec: dict[str, Any], version: tuple[Any, ...] | None = None) -> WorkCalendar:

@@ -10,14 +10,14 @@ Two rules live in this module and nowhere else:
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.crypto import constant_time_compare
 
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
 
 from .choices import Kind
-from .models import Assignment, Customer, IdentityDisclosure, Ticket
+from .models import Assignment, Customer, IdentityDisclosure, Ticket, TicketEvent
 
 MASK = "***"
 IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
@@ -72,9 +72,17 @@ def ticket_after_action(ticket: Ticket) -> Ticket:
     Visibility was checked by the action itself; after a send-back or transfer the actor may no
     longer see the ticket in lists, but still gets the result of what they did.
     """
-    return Ticket.objects.select_related(
-        "category", "department", "handler", "customer", "respondent_department", "merged_into"
-    ).get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_related(
+            "category", "department", "handler", "customer", "respondent_department", "merged_into"
+        )
+        .prefetch_related(
+            "enclosures",
+            "attachments",
+            Prefetch("events", TicketEvent.objects.select_related("actor")),
+        )
+        .get(pk=ticket.pk)
+    )
 
 
 def ticket_search_q(user: User, text: str) -> Q:
