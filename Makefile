@@ -18,7 +18,7 @@ PORT ?= 8000
 # suite has thread- and process-based tests. Try it with PYTEST_ARGS="-p xdist -n 2".
 PYTEST_ARGS ?=
 
-.PHONY: help setup start test lint fmt typecheck clean
+.PHONY: help setup start test lint fmt typecheck clean bench
 
 help:
 	@echo "make start   set up, create the demo organisation (SQLite under var/) and run closeloop"
@@ -64,3 +64,7 @@ fmt: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+
+# The benchmark (docs/performance.md): its own database, never the user's. ARGS=--quick etc.
+bench: setup
+	$(BIN)/closeloop bench $(ARGS)

@@ -423,6 +423,137 @@ def cmd_calendar_status(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- bench
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark in a child process with its own data dir and database, so the
+    user's data is never opened (see closeloop/bench/runner.py)."""
+    argv = [sys.executable, "-m", "closeloop.bench"]
+    if args.quick:
+        argv.append("--quick")
+    if args.tickets is not None:
+        argv += ["--tickets", str(args.tickets)]
+    if args.peer:
+        argv.append("--peer")
+    if args.out:
+        argv += ["--out", args.out]
+    if args.phases:
+        argv += ["--phases", args.phases]
+    if args.keep:
+        argv.append("--keep")
+    return subprocess.run(argv, check=False).returncode  # noqa: S603 - our interpreter
+
+
+# --------------------------------------------------------------------------- reports
+
+
+REPORT_FORMATS = (".pdf", ".xlsx")
+
+
+def cmd_report_monthly(args: argparse.Namespace) -> int:
+    """Write a month's report to a file: the stored one (typical cases and corrective actions
+    included) for centre staff, else computed now with the person's visibility."""
+    from django.utils import timezone
+
+    from closeloop.directory.models import User
+    from closeloop.policy.services import pack_active
+    from closeloop.reports import monthly
+
+    _require_migrated()
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in REPORT_FORMATS:
+        raise CommandError(f"cannot write '{out.name}': the file name must end in .pdf or .xlsx")
+    if not out.parent.is_dir():
+        raise CommandError(f"no such directory: {out.parent}")
+    month = monthly.Month.parse(args.month)
+    if args.user:
+        user = User.objects.filter(username=args.user, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user '{args.user}'")
+    else:
+        user = monthly.report_user_default()
+        if user is None:
+            raise CommandError(
+                "there is no active leader whose view the report could take: "
+                "name a person with --user USERNAME"
+            )
+    data = monthly.monthly_report_data(user, month, now=timezone.now())
+    shown = monthly.monthly_display(data)
+    organisation = pack_active().title
+    if suffix == ".pdf":
+        from closeloop.reports.pdf import monthly_pdf
+
+        body = monthly_pdf(shown, organisation=organisation)
+    else:
+        from closeloop.reports.xlsx import monthly_xlsx
+
+        body = monthly_xlsx(shown, organisation=organisation)
+    # Write beside the target and rename, so a failure never leaves half a file.
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(body)
+    partial.replace(out)
+    state = data["state"] or "not generated yet, computed now"
+    print(
+        f"Wrote the monthly report for {month} ({state}, as {user.username} sees it) "
+        f"to {out} ({len(body):,} bytes)."
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- export
+
+
+# Ledger filters the `export ledger` command passes on (option → filter name).
+LEDGER_OPTIONS = (
+    "kind", "category", "channel", "department", "handler", "urgency", "severity", "crisis",
+    "validity", "state", "deadline", "satisfaction", "reopened", "compensation",
+)  # fmt: skip
+
+
+def cmd_export_ledger(args: argparse.Namespace) -> int:
+    """Write the ledger as one person sees it (visibility and masking) to a CSV or XLSX file,
+    streamed; progress goes to stderr."""
+    from closeloop.directory.models import User
+    from closeloop.reports.exports import ledger_export
+
+    _require_migrated()
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        raise CommandError(f"no such directory: {out.parent}")
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        raise CommandError(f"no active user '{args.user}'")
+    filters = {"from": args.date_from, "to": args.date_to, "q": args.search}
+    filters.update({name: getattr(args, f"filter_{name}") for name in LEDGER_OPTIONS})
+    filters = {k: v for k, v in filters.items() if v}
+    tty = sys.stderr.isatty()
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = done * 100 // total if total else 100
+        # On a terminal one line updated in place; in a log a line per 10%.
+        if tty:
+            print(f"\rexported {done:,} of {total:,} tickets ({percent}%)", end="", file=sys.stderr)
+        elif percent // 10 > shown[0]:
+            shown[0] = percent // 10
+            print(f"exported {done:,} of {total:,} tickets ({percent}%)", file=sys.stderr)
+
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        rows = ledger_export(
+            user, filters, args.format, partial, progress=progress, language=args.language
+        )
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+        if tty:
+            print(file=sys.stderr)
+    print(f"Wrote {rows:,} tickets to {out} (as {user.username} sees them).")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -502,6 +633,44 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("--parent", metavar="CODE")
     q.set_defaults(handler=cmd_department_add)
+
+    p = sub.add_parser("bench", help="measure speed on a generated ledger (own database)")
+    p.add_argument("--quick", action="store_true", help="20,000 tickets, few repetitions")
+    p.add_argument("--tickets", type=int, metavar="N", help="tickets to generate (1,000,000)")
+    p.add_argument("--peer", action="store_true", help="also run the django-helpdesk peer")
+    p.add_argument("--out", metavar="FILE", help="results file (JSON lines, appended)")
+    p.add_argument("--phases", metavar="LIST", help="gen,intake,api,reads,search,…")
+    p.add_argument("--keep", action="store_true", help="keep the bench database")
+    p.set_defaults(handler=cmd_bench)
+
+    p = sub.add_parser("report", help="reports")
+    rep_sub = p.add_subparsers(dest="report_command", metavar="REPORT", parser_class=_Parser)
+    rep_sub.required = True
+    q = rep_sub.add_parser("monthly", help="a month's report (月度通报) as PDF or XLSX")
+    q.add_argument("month", metavar="YYYY-MM")
+    q.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.pdf or FILE.xlsx")
+    q.add_argument("--user", metavar="USERNAME", help="whose view (default: the first leader)")
+    q.set_defaults(handler=cmd_report_monthly)
+
+    p = sub.add_parser("export", help="export data")
+    exp_sub = p.add_subparsers(dest="export_command", metavar="WHAT", parser_class=_Parser)
+    exp_sub.required = True
+    q = exp_sub.add_parser("ledger", help="the ledger (台账) as CSV or XLSX, streamed")
+    q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="received from (day)")
+    q.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="received to (day, included)")
+    q.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    q.add_argument("-o", "--output", required=True, metavar="FILE")
+    q.add_argument(
+        "--user", required=True, metavar="USERNAME", help="whose visibility and masking apply"
+    )
+    q.add_argument("-q", "--search", metavar="TEXT", help="full-text search")
+    for name in LEDGER_OPTIONS:
+        # dest prefixed: "handler" is taken by the command's own dispatch
+        q.add_argument(
+            f"--{name}", dest=f"filter_{name}", metavar="VALUE", help="see docs/ledger.md"
+        )
+    q.add_argument("--language", choices=["zh-hans", "en"], help="of headers and labels")
+    q.set_defaults(handler=cmd_export_ledger)
 
     return parser
 

@@ -78,8 +78,10 @@ def cohort(user: User, period: Period) -> QuerySet[Ticket]:
 
 
 def overdue_q() -> Q:
-    """The tickets `overdue` counts; the monthly report lists the same ones."""
-    return Q(Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state=DeadlineState.OVERDUE)))
+    """The tickets `overdue` counts (a deadline missed: still overdue, or met late even before
+    a sweep marked it); the monthly report lists the same ones."""
+    missed = [DeadlineState.OVERDUE, DeadlineState.MET_LATE]
+    return Q(Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state__in=missed)))
 
 
 def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
@@ -223,12 +225,12 @@ def indicators(
             result["groups"].append(group)
     if with_previous:
         previous = period.previous()
+        before = indicators(user, previous, satisfied_values=satisfied_values, with_previous=False)
         result["previous"] = {
             "from": previous.start,
             "to": previous.end,
-            "totals": indicators(
-                user, previous, satisfied_values=satisfied_values, with_previous=False
-            )["totals"],
+            "totals": before["totals"],
+            "on_time": before["on_time"],
         }
     return result
 

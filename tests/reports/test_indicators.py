@@ -126,9 +126,10 @@ def test_totals_for_the_month(month: dict[str, User]) -> None:
         "dissatisfied": 0,
         "valid": 3,
         "invalid": 1,
-        # 4 (resolved late), 5 (open past its deadline), and the original of 8, never
-        # accepted, whose 3-working-day resolve deadline ran out on 10-28
-        "overdue": 3,
+        # Missed a deadline: 1–4 met their 2-hour first contact late (no progress report
+        # before resolving), 5 is open past it, and the original of 8, never accepted, let
+        # its 3-working-day resolve deadline run out on 10-28
+        "overdue": 6,
     }
     assert t["compensation_paid"] == 120.5
     assert t["resolution_rate"] == round(5 / 6, 4)

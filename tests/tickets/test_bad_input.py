@@ -117,4 +117,7 @@ def test_list_filters_are_validated(api: Any, centre: Centre) -> None:
     agent = api(centre.agent)
     assert agent.get("tickets", status="sleeping").status_code == 400
     assert agent.get("tickets", received_from="soon").status_code == 400
+    # Parsable, but no database can store them: refused, not a server error.
+    assert agent.get("tickets", received_to="1106-09-19T04:49:54+21:05").status_code == 400
+    assert agent.get("tickets", received_from="2026-01-01T00:00:00+08:00").status_code == 200
     assert agent.get("tickets", crisis="maybe").status_code == 400

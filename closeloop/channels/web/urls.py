@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import intake, knowledge, quality, views
+from . import intake, knowledge, quality, reports, views
 from .vendor import htmx_script
 
 app_name = "web"
@@ -24,7 +24,9 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("approvals/", views.approvals, name="approvals"),
     path("visits/", views.visits, name="visits"),
+    path("ledger/", include("closeloop.channels.web.ledger")),
     path("knowledge/", include(knowledge.urlpatterns)),
     path("quality/", include(quality.urlpatterns)),
+    path("reports/", include(reports.urlpatterns)),
     path("vendor/htmx.min.js", htmx_script, name="htmx"),
 ]

@@ -1,12 +1,15 @@
 """Thin HTTP endpoints over the ticket services and selectors."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import F, QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -35,6 +38,27 @@ def _viewer(request: Request) -> User:
     return user
 
 
+class BoundedDateTimeField(IsoDateTimeField):
+    """An ISO date-time a database can store: a plausible year and a real UTC offset."""
+
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is None:
+            return moment
+        offset = moment.utcoffset()
+        if not 1990 <= moment.year <= 2199 or (
+            offset is not None and abs(offset) > timedelta(hours=14)
+        ):
+            raise forms.ValidationError(
+                _("give a date-time between 1990 and 2199 with a UTC offset of at most 14 hours")
+            )
+        return moment
+
+
+class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
@@ -45,8 +69,8 @@ class TicketFilter(django_filters.FilterSet):
     crisis = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
     )
-    received_from = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_to = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_from = BoundedDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_to = BoundedDateTimeFilter(field_name="received_at", lookup_expr="lt")
     deadline_state = django_filters.MultipleChoiceFilter(
         choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")]
     )

@@ -49,12 +49,14 @@ def _nav(user: Any) -> list[tuple[str, Any, str]]:
     if user.has_role(Role.AGENT, Role.SUPERVISOR):
         items.append(("web:intake", _("Intake"), "n"))
     items.append(("web:queue", _("Queues"), "q"))
+    items.append(("web:ledger", _("Ledger"), "l"))
     if user.has_role(Role.AGENT, Role.SUPERVISOR):
         items.append(("web:visits", _("Return visits"), "v"))
     if user.has_role(Role.LEADER, Role.SUPERVISOR):
         items.append(("web:approvals", _("Approvals"), "a"))
     if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR):
         items.append(("web:dashboard", _("Dashboard"), "d"))
+        items.append(("web:reports", _("Reports"), "r"))
     items.append(("web:knowledge", _("Knowledge base"), "k"))
     if user.has_role(Role.INSPECTOR, Role.SUPERVISOR, Role.AGENT):
         items.append(("web:quality", _("Quality"), "i"))

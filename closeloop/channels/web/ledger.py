@@ -1,0 +1,132 @@
+"""The ledger page (台账) and its exports. Reads through `reports.ledger`; exports run as
+background jobs (`reports.exports`) whose progress the page polls. See docs/ledger.md."""
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from closeloop.common.errors import NotFound, ServiceError
+from closeloop.directory.models import User
+from closeloop.reports import exports
+from closeloop.reports.ledger import (
+    LedgerFilterForm,
+    filters_of,
+    ledger_count_capped,
+    ledger_filtered,
+)
+from closeloop.tickets import selectors
+
+from . import deadlines, queues
+from .access import staff_required, staff_user
+
+# Counting stops here: an exact COUNT over a million tickets is slow, and "10,000+" says
+# enough about a list nobody pages through.
+COUNT_CAP = 10_000
+
+
+def _user(request: HttpRequest) -> User:
+    user = staff_user(request)
+    assert user is not None  # staff_required let the request through
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@staff_required()
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = LedgerFilterForm(request.GET)
+    context: dict[str, object] = {"form": form, "rows": [], "formats": exports.FORMATS}
+    if not form.is_valid():
+        return render(request, "workbench/ledger.html", context, status=400)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    qs = ledger_filtered(user, form.cleaned_data)
+    tickets, has_next = queues.page_of(qs, page)
+    selectors.identity_disclosures_record(tickets, user, "web:ledger")
+    count, more = ledger_count_capped(qs, COUNT_CAP)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        rows=[
+            {
+                "ticket": t,
+                "customer": selectors.customer_view(t, user),
+                "deadline": deadlines.ticket_deadline(t),
+            }
+            for t in tickets
+        ],
+        page=page,
+        has_next=has_next,
+        count=count,
+        more=more,
+        query=query.urlencode(),
+        filters=filters_of(request.GET).items(),
+    )
+    return render(request, "workbench/ledger.html", context)
+
+
+@staff_required()
+@require_POST
+def export_start(request: HttpRequest) -> HttpResponseBase:
+    user = _user(request)
+    try:
+        job = exports.export_job_start(
+            user, filters_of(request.POST), request.POST.get("format", "")
+        )
+    except ServiceError as exc:
+        return render(
+            request,
+            "workbench/ledger_export.html",
+            {"error": exc.message},
+            status=exc.http_status,
+        )
+    if not _is_htmx(request):
+        return redirect("web:ledger-export", job=job)
+    return _status(request, user, job)
+
+
+@staff_required()
+@require_GET
+def export_status(request: HttpRequest, job: str) -> HttpResponse:
+    return _status(request, _user(request), job)
+
+
+def _status(request: HttpRequest, user: User, job: str) -> HttpResponse:
+    try:
+        status = exports.export_job_status(user, job)
+    except NotFound:
+        return render(request, "workbench/ledger_export.html", {"missing": True}, status=404)
+    context = {
+        "job": status,
+        "poll": status["state"] in ("queued", "running"),
+        "status_url": reverse("web:ledger-export", kwargs={"job": job}),
+    }
+    template = "workbench/ledger_export.html" if _is_htmx(request) else "workbench/ledger_job.html"
+    return render(request, template, context)
+
+
+@staff_required()
+@require_GET
+def export_download(request: HttpRequest, job: str) -> HttpResponseBase:
+    try:
+        path = exports.export_job_file(_user(request), job)
+    except NotFound:
+        return render(request, "workbench/ledger_export.html", {"missing": True}, status=404)
+    # Streamed from disk in blocks, never read whole.
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+urlpatterns = [
+    path("", ledger, name="ledger"),
+    path("export/", export_start, name="ledger-export-start"),
+    path("exports/<str:job>/", export_status, name="ledger-export"),
+    path("exports/<str:job>/download/", export_download, name="ledger-export-download"),
+]

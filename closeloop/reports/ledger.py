@@ -1,0 +1,473 @@
+"""The ledger (台账): every ticket the viewer may see, filtered and searched (see docs/ledger.md).
+
+Reads only. Visibility and identity masking come from `tickets.selectors`; this module adds
+the filters and the full-text search that works for Chinese without word segmentation:
+
+- PostgreSQL: `ILIKE '%term%'` served by `pg_trgm` GIN indexes;
+- SQLite: an FTS5 table with the `trigram` tokenizer (`ledger_fts`), kept in sync by triggers.
+
+Both are created by `reports/migrations/0001_ledger_search.py`. Terms shorter than three
+characters have no trigram, so they fall back to a plain `icontains` scan.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import (
+    Exists,
+    F,
+    Lookup,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.common.errors import NotFound, ValidationFailed
+from closeloop.directory.models import Department, User
+from closeloop.directory.selectors import department_subtree_ids
+from closeloop.policy.models import Category
+from closeloop.sla.models import Deadline, DeadlineState
+from closeloop.tickets import selectors
+from closeloop.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    Kind,
+    Satisfaction,
+    Severity,
+    Status,
+    Validity,
+)
+from closeloop.tickets.models import Customer, Ticket, TicketEvent
+
+# Note-like events whose text is searched: notes, and handlers' progress reports.
+NOTE_ACTIONS = ("note", "progress")
+MIN_TRIGRAM = 3
+MAX_TERMS = 5
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+
+ANY = ("", _("any"))
+YES_NO = [ANY, ("yes", _("yes")), ("no", _("no"))]
+DEADLINE_CHOICES = [
+    ANY,
+    ("warning", _("due soon")),
+    ("overdue", _("overdue now")),
+    ("met_late", _("met late")),
+    ("late", _("overdue or met late")),
+]
+# Deadline filter → the Deadline states any of the ticket's deadlines must be in.
+DEADLINE_STATES = {
+    "warning": [DeadlineState.WARNING],
+    "overdue": [DeadlineState.OVERDUE],
+    "met_late": [DeadlineState.MET_LATE],
+    "late": [DeadlineState.OVERDUE, DeadlineState.MET_LATE],
+}
+SORTS = {"new": ("-received_at", "-id"), "old": ("received_at", "id")}
+
+# The names of every filter, as used in URLs, the CLI and `ledger_for_user`.
+FILTER_NAMES = (
+    "from",
+    "to",
+    "q",
+    "kind",
+    "category",
+    "channel",
+    "department",
+    "handler",
+    "urgency",
+    "severity",
+    "crisis",
+    "validity",
+    "state",
+    "deadline",
+    "satisfaction",
+    "reopened",
+    "compensation",
+    "sort",
+)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def _urgency_choices() -> list[tuple[str, Any]]:
+    from closeloop.policy.services import pack_active
+
+    try:
+        return [(level.code, level.name) for level in pack_active().urgency.levels]
+    except NotFound:  # no pack loaded yet: the two built-in levels
+        return [("normal", _("normal")), ("urgent", _("urgent"))]
+
+
+class LedgerFilterForm(forms.Form):
+    """Validates the ledger's filters. The same form serves the page, the export and the CLI,
+    so a bad value gets the same message, naming its field, everywhere."""
+
+    # "from" is a Python keyword: the fields are added in __init__.
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    handler = forms.CharField(label=_("Handler (username)"), required=False, max_length=150)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[ANY, *Severity.choices]
+    )
+    crisis = forms.ChoiceField(label=_("Crisis"), required=False, choices=YES_NO)
+    validity = forms.ChoiceField(
+        label=_("Validity"),
+        required=False,
+        choices=[ANY, *Validity.choices, ("none", _("not decided"))],
+    )
+    state = forms.ChoiceField(label=_("Status"), required=False)
+    deadline = forms.ChoiceField(label=_("Deadline"), required=False, choices=DEADLINE_CHOICES)
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"),
+        required=False,
+        choices=[ANY, *Satisfaction.choices, ("none", _("not visited"))],
+    )
+    reopened = forms.ChoiceField(label=_("Reopened"), required=False, choices=YES_NO)
+    compensation = forms.ChoiceField(label=_("Compensation"), required=False, choices=YES_NO)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[("new", _("newest first")), ("old", _("oldest first"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        period = {
+            "from": forms.DateField(label=_("Received from"), required=False, widget=date_input),
+            "to": forms.DateField(label=_("Received to"), required=False, widget=date_input),
+        }
+        self.fields = {**period, **self.fields}
+        self._set("kind", [ANY, *Kind.choices])
+        self._set("channel", [ANY, *Channel.choices])
+        self._set("urgency", [ANY, *_urgency_choices()])
+        self._set("state", [ANY, ("open", _("all open")), *Status.choices])
+        self._set(
+            "category",
+            [ANY, *Category.objects.order_by("code").values_list("code", "name")],
+        )
+        self._set(
+            "department",
+            [ANY, *Department.objects.order_by("code").values_list("code", "name")],
+        )
+
+    def _set(self, name: str, choices: Any) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean_handler(self) -> User | None:
+        username = self.cleaned_data.get("handler", "").strip()
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(_("No such person: %(name)s"), params={"name": username})
+        return user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("from", "to"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(
+                    name,
+                    _("must be between %(a)s and %(b)s") % {"a": EARLIEST, "b": LATEST},
+                )
+        first, last = data.get("from"), data.get("to")
+        if first and last and last < first:
+            self.add_error("to", _("must not be before from"))
+        terms = (data.get("q") or "").split()
+        if len(terms) > MAX_TERMS:
+            self.add_error("q", _("at most %(n)d words") % {"n": MAX_TERMS})
+        return data
+
+
+def ledger_filters_clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate raw filters (strings, as from a URL or the CLI); ValidationFailed names every
+    bad field. Unknown names are refused too, so a typo never silently widens an export."""
+    unknown = sorted(set(data) - set(FILTER_NAMES))
+    if unknown:
+        raise ValidationFailed(
+            f"{unknown[0]}: {_('unknown filter')}",
+            details={name: [str(_("unknown filter"))] for name in unknown},
+        )
+    form = LedgerFilterForm({k: v for k, v in data.items() if v is not None})
+    if not form.is_valid():
+        details = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
+        first = next(iter(details.items()))
+        raise ValidationFailed(f"{first[0]}: {first[1][0]}", details=details)
+    return form.cleaned_data
+
+
+def filters_of(data: Mapping[str, Any]) -> dict[str, str]:
+    """The ledger filters among request parameters (others, like `page`, are left out)."""
+    getter = getattr(data, "get", None)
+    assert getter is not None
+    return {name: str(getter(name)) for name in FILTER_NAMES if getter(name) not in (None, "")}
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+def ledger_for_user(user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Ticket]:
+    """Every ticket `user` may see, filtered by raw values (strings, validated here)."""
+    return ledger_filtered(user, ledger_filters_clean(filters or {}))
+
+
+def ledger_filtered(user: User, f: Mapping[str, Any]) -> QuerySet[Ticket]:
+    """The same, from the cleaned data of a valid `LedgerFilterForm`."""
+    qs = (
+        selectors.ticket_list_for_user(user)
+        .prefetch_related(None)
+        .select_related("category", "department", "handler", "customer")
+    )
+    zone = timezone.get_current_timezone()
+    if f.get("from"):
+        qs = qs.filter(received_at__gte=datetime.combine(f["from"], time(0), tzinfo=zone))
+    if f.get("to"):
+        end = datetime.combine(f["to"] + timedelta(days=1), time(0), tzinfo=zone)
+        qs = qs.filter(received_at__lt=end)
+    for name in ("kind", "channel", "urgency", "severity"):
+        if f.get(name):
+            qs = qs.filter(**{name: f[name]})
+    if f.get("category"):
+        qs = qs.filter(category_id__in=_category_subtree(f["category"]))
+    if f.get("department"):
+        department = Department.objects.get(code=f["department"])
+        qs = qs.filter(department_id__in=department_subtree_ids(department.pk))
+    if f.get("handler"):
+        qs = qs.filter(handler=f["handler"])
+    if f.get("crisis"):
+        qs = qs.filter(crisis=f["crisis"] == "yes")
+    if f.get("validity"):
+        qs = qs.filter(validity="" if f["validity"] == "none" else f["validity"])
+    if f.get("state") == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.get("state"):
+        qs = qs.filter(status=f["state"])
+    if f.get("deadline"):
+        states = DEADLINE_STATES[f["deadline"]]
+        qs = qs.filter(Exists(Deadline.objects.filter(ticket=OuterRef("pk"), state__in=states)))
+    if f.get("satisfaction"):
+        value = f["satisfaction"]
+        qs = qs.filter(satisfaction="" if value == "none" else value)
+    if f.get("reopened"):
+        qs = qs.filter(reopen_count__gt=0) if f["reopened"] == "yes" else qs.filter(reopen_count=0)
+    if f.get("compensation"):
+        given = Q(compensation_amount__gt=0) | ~Q(compensation_kind="")
+        qs = qs.filter(given) if f["compensation"] == "yes" else qs.exclude(given)
+    for term in (f.get("q") or "").split()[:MAX_TERMS]:
+        qs = qs.filter(ledger_search_q(user, term))
+    return qs.order_by(*SORTS.get(f.get("sort") or "new", SORTS["new"]))
+
+
+def _category_subtree(code: str) -> set[int]:
+    """The category and all below it. Categories are few: one query loads the tree."""
+    children: dict[int | None, list[int]] = {}
+    root = None
+    for pk, parent_id, c in Category.objects.values_list("pk", "parent_id", "code"):
+        children.setdefault(parent_id, []).append(pk)
+        if c == code:
+            root = pk
+    found: set[int] = set()
+    frontier = [root] if root is not None else []
+    while frontier:
+        found.update(frontier)
+        frontier = [c for p in frontier for c in children.get(p, []) if c not in found]
+    return found
+
+
+def ledger_count_capped(qs: QuerySet[Ticket], cap: int) -> tuple[int, bool]:
+    """How many tickets, counting at most `cap` (a COUNT over a million rows is slow)."""
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+# --------------------------------------------------------------------------- search
+
+
+class ILike(Lookup):
+    """`lhs ILIKE rhs`, which pg_trgm GIN indexes serve (Django's icontains is
+    `UPPER(x) LIKE UPPER(y)`, which they do not)."""
+
+    lookup_name = "ledger_ilike"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+def _like_pattern(term: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+
+
+def note_text() -> Coalesce:
+    """The text of a note-like event; the PostgreSQL index is on this same expression."""
+    return Coalesce(KeyTextTransform("text", "payload"), KeyTextTransform("note", "payload"))
+
+
+def _identity_ids(user: User, term: str, *, ilike: bool) -> QuerySet[Any]:
+    """Tickets whose customer's phone or name matches, only where `user` may see them:
+    a masked reporter is never found by their name or phone (as `ticket_search_q`)."""
+    if ilike:
+        pattern = Value(_like_pattern(term))
+        customers = Customer.objects.filter(ILike(F("name"), pattern) | ILike(F("phone"), pattern))
+    else:
+        customers = Customer.objects.filter(Q(name__icontains=term) | Q(phone__icontains=term))
+    return (
+        Ticket.objects.filter(customer__in=customers.values("pk"))
+        .exclude(selectors.identity_hidden_q(user))
+        .values("pk")
+    )
+
+
+def ledger_search_q(user: User, term: str) -> Q:
+    """One search term: number, subject, description, reply, notes and progress reports,
+    and the customer's name and phone where `user` may see them."""
+    term = term.strip()
+    if len(term) < MIN_TRIGRAM:
+        notes = TicketEvent.objects.filter(ticket=OuterRef("pk"), action__in=NOTE_ACTIONS).annotate(
+            note=note_text()
+        )
+        return (
+            selectors.ticket_search_q(user, term)
+            | Q(reply__icontains=term)
+            | Q(Exists(notes.filter(note__icontains=term)))
+        )
+    if connection.vendor == "postgresql":
+        return Q(pk__in=_pg_match_ids(user, term))
+    if connection.vendor == "sqlite":
+        fts_ensure()
+        phrase = '"' + term.replace('"', '""') + '"'
+        fts = RawSQL("SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH %s", [phrase])
+        return Q(pk__in=fts) | Q(pk__in=_identity_ids(user, term, ilike=False))
+    return selectors.ticket_search_q(user, term) | Q(reply__icontains=term)
+
+
+def _pg_match_ids(user: User, term: str) -> QuerySet[Any]:
+    """One UNION of index scans: every branch is served by its own trigram index, which an
+    OR over several columns and tables would not be."""
+    pattern = Value(_like_pattern(term))
+    branches: list[QuerySet[Any]] = [
+        Ticket.objects.filter(ILike(F(column), pattern)).values("pk")
+        for column in ("number", "subject", "description", "reply")
+    ]
+    branches.append(
+        TicketEvent.objects.filter(action__in=NOTE_ACTIONS)
+        .filter(ILike(note_text(), pattern))
+        .values("ticket_id")
+    )
+    branches.append(_identity_ids(user, term, ilike=True))
+    first, *rest = (b.order_by() for b in branches)
+    return first.union(*rest)
+
+
+# --------------------------------------------------------------------------- SQLite FTS5
+
+FTS_TRIGGERS = (
+    "ledger_fts_ticket_insert",
+    "ledger_fts_ticket_update",
+    "ledger_fts_ticket_delete",
+    "ledger_fts_note_insert",
+)
+_NOTE_SQL = "coalesce(json_extract({e}.payload, '$.text'), json_extract({e}.payload, '$.note'), '')"
+FTS_CREATE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_fts USING fts5("
+    "number, subject, description, reply, notes, tokenize = 'trigram')",
+    """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_insert AFTER INSERT ON tickets_ticket
+    BEGIN
+      INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes)
+      VALUES (new.id, new.number, new.subject, new.description, new.reply, '');
+    END""",
+    # Every save rewrites every column; re-index only when the searched text changed.
+    """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_update
+    AFTER UPDATE OF number, subject, description, reply ON tickets_ticket
+    WHEN old.number IS NOT new.number OR old.subject IS NOT new.subject
+      OR old.description IS NOT new.description OR old.reply IS NOT new.reply
+    BEGIN
+      UPDATE ledger_fts SET number = new.number, subject = new.subject,
+        description = new.description, reply = new.reply WHERE rowid = new.id;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_delete AFTER DELETE ON tickets_ticket
+    BEGIN
+      DELETE FROM ledger_fts WHERE rowid = old.id;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS ledger_fts_note_insert AFTER INSERT ON tickets_ticketevent
+    WHEN new.action IN ('note', 'progress')
+    BEGIN
+      UPDATE ledger_fts SET notes = notes || char(10) || {_NOTE_SQL.format(e="new")}
+      WHERE rowid = new.ticket_id;
+    END""",  # noqa: S608 - constant SQL
+]
+FTS_FILL = [
+    "DELETE FROM ledger_fts",
+    f"""INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes)
+    SELECT t.id, t.number, t.subject, t.description, t.reply,
+      coalesce((SELECT group_concat({_NOTE_SQL.format(e="e")}, char(10))
+                FROM tickets_ticketevent e
+                WHERE e.ticket_id = t.id AND e.action IN ('note', 'progress')), '')
+    FROM tickets_ticket t""",  # noqa: S608 - constant SQL
+]
+FTS_DROP = [
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in FTS_TRIGGERS),
+    "DROP TABLE IF EXISTS ledger_fts",
+]
+
+_fts_checked: set[str] = set()
+_fts_lock = threading.Lock()
+
+
+def fts_rebuild(cursor: Any) -> None:
+    """(Re)create the FTS5 table and its triggers and index every ticket again."""
+    for sql in FTS_DROP + FTS_CREATE + FTS_FILL:
+        cursor.execute(sql)
+
+
+def fts_ensure(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Rebuild the search table if its triggers are gone. On SQLite, Django alters a table by
+    copying it to a new one, which drops its triggers: a later migration of the tickets app
+    would otherwise leave the index silently stale. Run after every `migrate` (see apps.py)
+    and, as a safety net, before the first search of each process."""
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return
+    name = str(conn.settings_dict["NAME"])
+    if name in _fts_checked:
+        return
+    with _fts_lock:
+        if name in _fts_checked:
+            return
+        with transaction.atomic(using=using), conn.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {row[0] for row in cursor.fetchall()}
+            if not set(FTS_TRIGGERS) <= present:
+                fts_rebuild(cursor)
+        _fts_checked.add(name)
+
+
+def fts_after_migrate(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """post_migrate: the tables may have been rebuilt, check again."""
+    if "ledger_fts" not in connections[using].introspection.table_names():
+        return  # the reports migration has not run (yet, or was reverted)
+    _fts_checked.discard(str(connections[using].settings_dict["NAME"]))
+    fts_ensure(using)

@@ -1,0 +1,73 @@
+"""The benchmark's quick path on a tiny ledger: every JSON line well-formed and complete.
+
+No timed assertions: figures depend on the machine; only the shape of the output is checked.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXPECTED = {
+    "generate",
+    "intake.services",
+    "intake.bare_insert",
+    "intake.services_vs_floor",
+    "api.create_c1",
+    "api.create_c8",
+    "read.api_caller_history",
+    "read.api_ticket_detail",
+    "read.api_department_inbox",
+    "read.api_overdue_list",
+    "read.orm_inbox_by_due",
+    "search.api_substring",
+    "search.orm_substring_district",
+    "search.orm_filtered_count",
+    "indicators.orm_month_by_department",
+    "indicators.orm_year_by_department",
+    "deadlines.arithmetic",
+    "deadlines.sweep_1pct",
+    "memory.web_worker_peak_rss",
+    "done",
+}
+
+
+def test_quick_bench_prints_complete_json_lines(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # the bench sets its own
+    env["CLOSELOOP_DATA_DIR"] = str(tmp_path / "data")
+    env["CLOSELOOP_BENCH_DB"] = f"closeloop_bench_test_{os.getpid()}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "closeloop.bench", "--quick", "--tickets", "300", "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    printed = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    stored = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert printed == stored
+    tests = {line["test"] for line in stored}
+    assert tests >= EXPECTED, EXPECTED - tests
+    for line in stored:
+        assert line["bench"] == "closeloop"
+        assert line["machine"]["cores"] >= 1 and line["machine"]["memory_gib"] > 0
+        assert line["database"]["vendor"] in ("sqlite", "postgresql")
+        assert line["database"]["version"]
+        assert set(line["versions"]) == {"python", "django", "closeloop"}
+        assert line["dataset"]["tickets"] >= 300
+    by_test = {line["test"]: line for line in stored}
+    assert by_test["generate"]["tickets"] == 300
+    for name in ("api.create_c1", "api.create_c8"):
+        assert by_test[name]["errors"] == 0
+        assert by_test[name]["req_per_s"] > 0 and by_test[name]["p99_ms"] >= by_test[name]["p50_ms"]
+    assert by_test["intake.services"]["tickets_per_s"] > 0
+    # The bench database is gone afterwards (SQLite file under the bench data dir).
+    assert not (tmp_path / "data" / "bench" / "closeloop.sqlite3").exists()
