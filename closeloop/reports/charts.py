@@ -127,6 +127,26 @@ def _value_axis(
         )
 
 
+def _framed(
+    categories: Sequence[str],
+    series: Series,
+    title: str,
+    width: float,
+    height: float,
+    percent: bool,
+) -> tuple[Chart, tuple[float, float, float, float, float]]:
+    """A chart with its legend and value axis drawn; returns it with (left, top, bottom,
+    the axis's top value, the width of one category's slot)."""
+    chart = Chart(width, height, title)
+    left, right, top, bottom = 48.0, width - 8, 28.0, height - 24
+    values = [v for _name, vs in series for v in vs if v is not None]
+    top_value = 1.0 if percent else nice_max(max(values, default=0))
+    _legend(chart, [name for name, _vs in series], left, 14)
+    _value_axis(chart, left, top, right, bottom, top_value, percent)
+    slot = (right - left) / max(1, len(categories))
+    return chart, (left, top, bottom, top_value, slot)
+
+
 def columns(
     categories: Sequence[str],
     series: Series,
@@ -137,13 +157,8 @@ def columns(
     percent: bool = False,
 ) -> Chart:
     """Vertical bars, one group per category (months, say), one bar per series."""
-    chart = Chart(width, height, title)
-    left, right, top, bottom = 48.0, width - 8, 28.0, height - 24
-    values = [v for _name, vs in series for v in vs if v is not None]
-    top_value = 1.0 if percent else nice_max(max(values, default=0))
-    _legend(chart, [name for name, _vs in series], left, 14)
-    _value_axis(chart, left, top, right, bottom, top_value, percent)
-    slot = (right - left) / max(1, len(categories))
+    chart, frame = _framed(categories, series, title, width, height, percent)
+    left, top, bottom, top_value, slot = frame
     bar = slot * 0.7 / max(1, len(series))
     for c, category in enumerate(categories):
         x0 = left + slot * c + slot * 0.15
@@ -178,13 +193,8 @@ def lines(
     percent: bool = True,
 ) -> Chart:
     """One line per series over the categories; a missing value breaks the line."""
-    chart = Chart(width, height, title)
-    left, right, top, bottom = 48.0, width - 8, 28.0, height - 24
-    values = [v for _name, vs in series for v in vs if v is not None]
-    top_value = 1.0 if percent else nice_max(max(values, default=0))
-    _legend(chart, [name for name, _vs in series], left, 14)
-    _value_axis(chart, left, top, right, bottom, top_value, percent)
-    slot = (right - left) / max(1, len(categories))
+    chart, frame = _framed(categories, series, title, width, height, percent)
+    left, top, bottom, top_value, slot = frame
     for c, category in enumerate(categories):
         chart.shapes.append(
             Text(left + slot * (c + 0.5), height - 8, fit(category, slot), size=10, anchor="middle")
