@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from closeloop.directory.models import User
@@ -38,27 +38,25 @@ def notify(
             for p in people
         ]
     )
-    queued = 0
-    for person in people:
+    messages = [
+        OutboxMessage(
+            key=f"{key}:{person.pk}:{channel}",
+            channel=channel,
+            address=address,
+            subject=text[:200],
+            body=text,
+            created_at=now,
+        )
+        for person in people
         for channel, address in (
             (OutboxMessage.Channel.EMAIL, person.email if person.notify_by_email else ""),
             (OutboxMessage.Channel.SMS, person.phone if person.notify_by_sms else ""),
-        ):
-            if not address:
-                continue
-            try:
-                with transaction.atomic():
-                    OutboxMessage.objects.create(
-                        key=f"{key}:{person.pk}:{channel}",
-                        channel=channel,
-                        address=address,
-                        subject=text[:200],
-                        body=text,
-                        created_at=now,
-                    )
-                queued += 1
-            except IntegrityError:
-                continue  # already queued for this occasion
+        )
+        if address
+    ]
+    # One statement; a key queued before for this occasion is skipped, never sent twice.
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    queued = len(messages)
     if queued:
         transaction.on_commit(_schedule_delivery)
     return queued

@@ -562,11 +562,13 @@ def deadline_advance(
         deadline.next_check_at = None
         deadline.save(update_fields=["next_check_at"])
         return
+    # Escalations `after` the due moment fire on a later sweep of an already overdue one.
+    was_overdue = deadline.state == DeadlineState.OVERDUE
     warn_now = deadline.warn_at is not None and deadline.warn_at <= now < deadline.due_at
     if deadline.state == DeadlineState.ON_TRACK and warn_now:
         deadline.state = DeadlineState.WARNING
         result.warned += 1
-        _escalate(deadline, "warning", now, result)
+        _escalate(deadline, "warning", now, result, version)
     if deadline.state in (DeadlineState.ON_TRACK, DeadlineState.WARNING) and deadline.due_at <= now:
         deadline.state = DeadlineState.OVERDUE
         result.overdue += 1
@@ -579,7 +581,7 @@ def deadline_advance(
              "department": deadline.department.code if deadline.department else None,
              "handler": deadline.handler.username if deadline.handler else None},
         )  # fmt: skip
-        _escalate(deadline, "overdue", now, result)
+        _escalate(deadline, "overdue", now, result, version)
         if deadline.rule.get("recurring"):
             # Each day's report is its own deadline: this one is missed, the next one runs.
             deadline.closed_at = now
@@ -588,8 +590,8 @@ def deadline_advance(
             _recur(deadline, cal, ticket)
             ticket_deadlines_summarise(ticket)
             return
-    if deadline.state == DeadlineState.OVERDUE:
-        _escalate(deadline, "overdue", now, result)
+    if was_overdue:
+        _escalate(deadline, "overdue", now, result, version)
     deadline.next_check_at = _next_check(deadline, plan)
     deadline.save()
     ticket_deadlines_summarise(ticket)
@@ -640,7 +642,13 @@ def _next_check(deadline: Deadline, plan: dict[str, Any]) -> datetime | None:
     return min(moments, default=None)
 
 
-def _escalate(deadline: Deadline, state: str, now: datetime, result: SweepResult) -> None:
+def _escalate(
+    deadline: Deadline,
+    state: str,
+    now: datetime,
+    result: SweepResult,
+    version: tuple[Any, ...] | None = None,
+) -> None:
     """Fire each escalation of this state whose moment has come, exactly once."""
     ticket = deadline.ticket
     for index, escalation in _escalations_for(deadline, ticket.sla_plan):
@@ -655,11 +663,15 @@ def _escalate(deadline: Deadline, state: str, now: datetime, result: SweepResult
         except IntegrityError:
             continue  # fired before
         result.escalated += 1
-        _escalation_act(deadline, index, escalation, now)
+        _escalation_act(deadline, index, escalation, now, version)
 
 
 def _escalation_act(
-    deadline: Deadline, index: int, escalation: dict[str, Any], now: datetime
+    deadline: Deadline,
+    index: int,
+    escalation: dict[str, Any],
+    now: datetime,
+    version: tuple[Any, ...] | None = None,
 ) -> None:
     ticket = deadline.ticket
     action = escalation["action"]
@@ -669,7 +681,7 @@ def _escalation_act(
         department_id=deadline.department_id,
         handler=deadline.handler,
     )
-    cal = calendar_for(ticket.sla_plan["calendar"])
+    cal = calendar_for(ticket.sla_plan["calendar"], version)
     text = _("%(number)s: %(milestone)s %(state)s (due %(due)s) — %(action)s") % {
         "number": ticket.number,
         "milestone": milestone_label(deadline.milestone),
