@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 
 from closeloop.directory.models import User
 from closeloop.sla.models import Deadline, DeadlineState, EscalationRecord
-from closeloop.tickets.choices import Satisfaction, Status, Validity
+from closeloop.tickets.choices import OPEN_STATUSES, Satisfaction, Status, Validity
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.selectors import ticket_visibility_q
 
@@ -96,7 +96,7 @@ def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
         "resolved": Count("id", filter=resolved),
         "resolved_first_time": Count("id", filter=resolved & Q(reopen_count=0)),
         "closed": Count("id", filter=Q(status=Status.CLOSED)),
-        "open": Count("id", filter=Q(status__in=list(_open_statuses()))),
+        "open": Count("id", filter=Q(status__in=list(OPEN_STATUSES))),
         "reopened": Count("id", filter=Q(reopen_count__gt=0)),
         "visited": Count("id", filter=~Q(satisfaction="")),
         "satisfied": Count("id", filter=Q(satisfaction__in=list(satisfied_values))),
@@ -112,12 +112,6 @@ def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
         "compensation_paid": Coalesce(Sum("compensation_amount"), 0, output_field=FloatField()),
         "handling_seconds_avg": Avg("handling_seconds"),
     }
-
-
-def _open_statuses() -> set[str]:
-    from closeloop.tickets.choices import OPEN_STATUSES
-
-    return set(OPEN_STATUSES)
 
 
 def _ratio(part: float, whole: float) -> float | None:

@@ -39,6 +39,7 @@ from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import Department, User
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.models import Category
+from closeloop.policy.selectors import category_subtree_ids
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import (
@@ -249,7 +250,7 @@ def ledger_filtered(user: User, f: Mapping[str, Any]) -> QuerySet[Ticket]:
         if f.get(name):
             qs = qs.filter(**{name: f[name]})
     if f.get("category"):
-        qs = qs.filter(category_id__in=_category_subtree(f["category"]))
+        qs = qs.filter(category_id__in=category_subtree_ids(f["category"]))
     if f.get("department"):
         department = Department.objects.get(code=f["department"])
         qs = qs.filter(department_id__in=department_subtree_ids(department.pk))
@@ -277,22 +278,6 @@ def ledger_filtered(user: User, f: Mapping[str, Any]) -> QuerySet[Ticket]:
     for term in (f.get("q") or "").split()[:MAX_TERMS]:
         qs = qs.filter(ledger_search_q(user, term))
     return qs.order_by(*SORTS.get(f.get("sort") or "new", SORTS["new"]))
-
-
-def _category_subtree(code: str) -> set[int]:
-    """The category and all below it. Categories are few: one query loads the tree."""
-    children: dict[int | None, list[int]] = {}
-    root = None
-    for pk, parent_id, c in Category.objects.values_list("pk", "parent_id", "code"):
-        children.setdefault(parent_id, []).append(pk)
-        if c == code:
-            root = pk
-    found: set[int] = set()
-    frontier = [root] if root is not None else []
-    while frontier:
-        found.update(frontier)
-        frontier = [c for p in frontier for c in children.get(p, []) if c not in found]
-    return found
 
 
 def ledger_count_capped(qs: QuerySet[Ticket], cap: int) -> tuple[int, bool]:

@@ -17,7 +17,7 @@ from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
 
 from .choices import Kind
-from .models import Assignment, Customer, IdentityDisclosure, Ticket, TicketEvent
+from .models import Assignment, IdentityDisclosure, Ticket, TicketEvent
 
 MASK = "***"
 IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
@@ -146,7 +146,3 @@ def customer_history_for_user(user: User, phone: str) -> QuerySet[Ticket]:
         .exclude(identity_hidden_q(user))
         .order_by("-received_at", "-id")
     )
-
-
-def customers_for_phone(phone: str) -> QuerySet[Customer]:
-    return Customer.objects.filter(phone=phone).order_by("-id")

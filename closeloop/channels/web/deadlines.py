@@ -7,23 +7,16 @@ in which the apps are installed.
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.sla.labels import STATE_LABELS, UNIT_LABELS
+from closeloop.sla.models import Deadline
 from closeloop.tickets.models import Ticket
 
 OPEN_STATES = ("on_track", "warning", "overdue")
 # Worst first: how a list of states sums up to one.
 STATE_RANK = {"overdue": 0, "warning": 1, "on_track": 2, "met_late": 3, "met": 4, "cancelled": 5}
-
-
-def deadline_model() -> Any:
-    try:
-        return apps.get_model("sla", "Deadline")
-    except LookupError:
-        return None
 
 
 def tickets_have_deadlines() -> bool:
@@ -46,11 +39,8 @@ def filter_state(qs: QuerySet[Ticket], state: str) -> QuerySet[Ticket]:
 
 
 def deadlines_for_ticket(ticket: Ticket) -> list[Any]:
-    model = deadline_model()
-    if model is None:
-        return []
     return list(
-        model.objects.filter(ticket=ticket)
+        Deadline.objects.filter(ticket=ticket)
         .select_related("department", "handler")
         .order_by("started_at", "id")
     )

@@ -17,6 +17,7 @@ from closeloop.common.errors import NotFound, ServiceError, StaleVersion, Valida
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
+from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket, TicketEvent
@@ -271,19 +272,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .annotate(**counts)
         .order_by("department__code")
     ]
-    by_milestone: list[dict[str, Any]] = []
-    model = deadlines.deadline_model()
-    if model is not None:
-        by_milestone = list(
-            model.objects.filter(ticket__in=open_tickets, state__in=deadlines.OPEN_STATES)
-            .values("milestone")
-            .annotate(
-                open=Count("pk"),
-                warning=Count("pk", filter=Q(state="warning")),
-                overdue=Count("pk", filter=Q(state="overdue")),
-            )
-            .order_by("milestone")
+    by_milestone: list[dict[str, Any]] = [
+        dict(row)
+        for row in Deadline.objects.filter(ticket__in=open_tickets, state__in=deadlines.OPEN_STATES)
+        .values("milestone")
+        .annotate(
+            open=Count("pk"),
+            warning=Count("pk", filter=Q(state="warning")),
+            overdue=Count("pk", filter=Q(state="overdue")),
         )
+        .order_by("milestone")
+    ]
     escalations = list(
         TicketEvent.objects.filter(
             action__in=["escalate", "supervise", "case_file"], ticket__in=open_tickets

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from closeloop.channels.api.errors import error_response
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
-from closeloop.policy.models import Category
+from closeloop.policy.selectors import category_subtree_ids
 
 from .. import selectors, services
 from ..choices import Kind, Severity, Status
@@ -92,15 +92,7 @@ class TicketFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Ticket], name: str, value: str
     ) -> QuerySet[Ticket]:
         """A category matches itself and every category below it."""
-        codes = {value}
-        frontier = {value}
-        while frontier:
-            children = set(
-                Category.objects.filter(parent__code__in=frontier).values_list("code", flat=True)
-            )
-            frontier = children - codes
-            codes |= children
-        return queryset.filter(category__code__in=codes)
+        return queryset.filter(category_id__in=category_subtree_ids(value))
 
     def filter_ordering(
         self, queryset: QuerySet[Ticket], name: str, value: str
