@@ -1,6 +1,7 @@
 """Small API building blocks shared by the apps' endpoints."""
 
-from typing import Any
+import copy
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -21,3 +22,22 @@ class VersionedSerializer(StrictSerializer):
     """Body of a ticket action: may carry the `version` the client last saw."""
 
     version = serializers.IntegerField(required=False, min_value=1, max_value=2_147_483_647)
+
+
+class BuiltOnceModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that reads its model once per class, not once per use.
+
+    DRF rebuilds a ModelSerializer's fields from the model's metadata every time one is used:
+    about a third of the CPU of answering with one ticket. The fields do not depend on the
+    instance or the context, so they are built once and copied, as DRF copies declared fields.
+    """
+
+    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)

@@ -36,6 +36,7 @@ from closeloop.directory.selectors import department_subtree_ids
 from closeloop.notifications.services import notify
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.models import Category
+from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
 from closeloop.sla import services as sla
 
@@ -116,7 +117,14 @@ class TicketInput:
 
 def ticket_number_next(now: datetime) -> str:
     """Next `YYYYMMDD-NNNNNN` for the centre's local day; one atomic upsert, safe under
-    concurrency on SQLite and PostgreSQL alike."""
+    concurrency on SQLite and PostgreSQL alike.
+
+    Registration calls it outside the ticket's own transaction: the upsert locks the day's
+    counter row until its transaction ends, and inside the ticket's transaction that lock
+    would make every concurrent registration wait for the one before it to commit. The price
+    is that a registration failing after this point leaves its number unused (a gap); numbers
+    are never reused.
+    """
     day = timezone.localtime(now).strftime("%Y%m%d")
     table = "tickets_ticketnumbercounter"
     with connection.cursor() as cursor:
@@ -197,8 +205,10 @@ def ticket_register_public(*, data: TicketInput, now: datetime | None = None) ->
     """A customer's own submission from the public portal: no staff actor, channel web."""
     now = now or timezone.now()
     data.channel = Channel.WEB
+    draft = _register_draft(None, data, now)
+    number = ticket_number_next(draft.received_at)
     with transaction.atomic():
-        return _register(None, data, now)
+        return _register(draft, number)
 
 
 def ticket_register(
@@ -220,9 +230,11 @@ def ticket_register(
         earlier = _idempotent_ticket(actor, idempotency_key, digest)
         if earlier is not None:
             return earlier
+    draft = _register_draft(actor, data, now)
+    number = ticket_number_next(draft.received_at)
     try:
         with transaction.atomic():
-            ticket = _register(actor, data, now)
+            ticket = _register(draft, number)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=actor, key=idempotency_key, request_digest=digest, ticket=ticket
@@ -249,7 +261,28 @@ def _idempotent_ticket(actor: User, key: str, digest: str) -> Ticket | None:
     return record.ticket
 
 
-def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
+@dataclass
+class _Draft:
+    """What registration checked and decided before it writes anything."""
+
+    actor: User | None
+    data: TicketInput
+    now: datetime
+    received_at: datetime
+    pack: PackSpec
+    facts: TicketFacts
+    result: Classification
+    category: Category | None
+    respondent: Department | None
+    routed: Department | None
+
+
+def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Draft:
+    """Check the input against the active pack and classify it; reads only.
+
+    The ticket's number is taken after this and before the ticket's own transaction (see
+    `ticket_number_next`), so bad input never uses up a number.
+    """
     pack = pack_active()
     _check_input(data, pack.kinds, pack.channels)
     received_at = data.received_at or now
@@ -294,9 +327,14 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
         routed = Department.objects.filter(code=result.department, is_active=True).first()
     if routed is None and category is not None:
         routed = category.department
+    return _Draft(actor, data, now, received_at, pack, facts, result, category, respondent, routed)
 
+
+def _register(draft: _Draft, number: str) -> Ticket:
+    actor, data, now, pack = draft.actor, draft.data, draft.now, draft.pack
+    result, category, routed = draft.result, draft.category, draft.routed
     ticket = Ticket.objects.create(
-        number=ticket_number_next(received_at),
+        number=number,
         public_code=get_random_string(8, PUBLIC_CODE_ALPHABET),
         kind=data.kind,
         channel=data.channel,
@@ -312,12 +350,12 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
         confidential=data.confidential or result.confidential,
         anonymous=data.anonymous,
         customer=_customer_for(data.customer, key=result.key_customer) if data.customer else None,
-        respondent_department=respondent,
+        respondent_department=draft.respondent,
         respondent_staff=data.respondent_staff,
         subject=data.subject,
         description=data.description,
         occurred_at=data.occurred_at,
-        received_at=received_at,
+        received_at=draft.received_at,
         location_address=data.location_address,
         location_lat=data.location_lat,
         location_lng=data.location_lng,
@@ -326,7 +364,7 @@ def _register(actor: User | None, data: TicketInput, now: datetime) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
-        sla_plan=sla.plan_for(pack, facts, result),
+        sla_plan=sla.plan_for(pack, draft.facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]

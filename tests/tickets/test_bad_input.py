@@ -45,6 +45,8 @@ def test_bad_ticket_is_refused_and_nothing_stored(
     assert field in error["details"], error
     assert Ticket.objects.count() == 0
     assert Customer.objects.count() == 0
+    # Refused input does not use up a ticket number: the day's first ticket is still 000001.
+    assert api(centre.agent).post("tickets", COMPLAINT).json()["number"].endswith("-000001")
 
 
 def test_missing_required_fields_are_named(api: Any, centre: Centre) -> None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from closeloop.common.api import StrictSerializer, VersionedSerializer
+from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, VersionedSerializer
 from closeloop.sla.services import deadline_view
 
 from .. import selectors
@@ -244,7 +244,7 @@ class CustomerOutSerializer(serializers.Serializer):
     address = serializers.CharField()
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(BuiltOnceModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -263,7 +263,7 @@ class AttachmentSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField()
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(BuiltOnceModelSerializer):
     """A ticket as the viewer in `context["viewer"]` may see it."""
 
     category: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)

@@ -162,9 +162,13 @@ class TicketListCreateView(DisclosingListView):
 
 
 def _ticket_response(ticket: Ticket, viewer: User, status: int = 200) -> Response:
-    fresh = selectors.ticket_after_action(ticket)
-    selectors.identity_disclosures_record([fresh], viewer, "api:detail")
-    data = s.TicketDetailSerializer(fresh, context={"viewer": viewer}).data
+    """The ticket after an action, re-read: the action's own instance may be partial."""
+    return _detail_response(selectors.ticket_after_action(ticket), viewer, status)
+
+
+def _detail_response(ticket: Ticket, viewer: User, status: int = 200) -> Response:
+    selectors.identity_disclosures_record([ticket], viewer, "api:detail")
+    data = s.TicketDetailSerializer(ticket, context={"viewer": viewer}).data
     return Response(data, status=status)
 
 
@@ -173,7 +177,7 @@ class TicketDetailView(APIView):
     def get(self, request: Request, number: str) -> Response:
         viewer = _viewer(request)
         ticket = selectors.ticket_get_for_user(viewer, number)
-        return _ticket_response(ticket, viewer)
+        return _detail_response(selectors.ticket_with_timeline(ticket), viewer)
 
 
 ActionSpec = tuple[str, type[serializers.Serializer], Callable[..., Ticket], str]
