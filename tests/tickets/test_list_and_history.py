@@ -28,6 +28,7 @@ def test_filters(api: Any, centre: Centre) -> None:
     assert numbers(agent.get("tickets", kind="consultation")) == {consultation}
     assert numbers(agent.get("tickets", status="dispatched")) == {complaint}
     assert numbers(agent.get("tickets", department="t-alpha")) == {complaint}
+    assert numbers(agent.get("tickets", department="no-such-department")) == set()
     assert numbers(agent.get("tickets", crisis="true")) == {crisis}
     assert crisis not in numbers(agent.get("tickets", crisis="false"))
     assert numbers(agent.get("tickets", received_to="2026-02-01T00:00:00+08:00")) == {letter}

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from closeloop.channels.api.errors import error_response
 from closeloop.common.errors import NotFound
-from closeloop.directory.models import User
+from closeloop.directory.models import Department, User
 from closeloop.policy.selectors import category_subtree_ids
 
 from .. import selectors, services
@@ -60,10 +60,13 @@ class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    # distinct=False: these are the ticket's own columns, so no row can appear twice, and
+    # django-filter's default SELECT DISTINCT over every column made the list and its count
+    # sort whole ticket rows (100-150 ms for a department's 1,300 open tickets at 1M).
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
     category = django_filters.CharFilter(method="filter_category")
-    department = django_filters.CharFilter(field_name="department__code")
+    department = django_filters.CharFilter(method="filter_department")
     urgency = django_filters.CharFilter()
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     crisis = django_filters.TypedChoiceFilter(
@@ -72,7 +75,8 @@ class TicketFilter(django_filters.FilterSet):
     received_from = BoundedDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_to = BoundedDateTimeFilter(field_name="received_at", lookup_expr="lt")
     deadline_state = django_filters.MultipleChoiceFilter(
-        choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")]
+        choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")],
+        distinct=False,
     )
     q = django_filters.CharFilter(method="filter_q", max_length=100)
     ordering = django_filters.ChoiceFilter(
@@ -93,6 +97,15 @@ class TicketFilter(django_filters.FilterSet):
     ) -> QuerySet[Ticket]:
         """A category matches itself and every category below it."""
         return queryset.filter(category_id__in=category_subtree_ids(value))
+
+    def filter_department(
+        self, queryset: QuerySet[Ticket], name: str, value: str
+    ) -> QuerySet[Ticket]:
+        # By id rather than by a join on the code: knowing the id when it plans, the database
+        # reads the (department, status, received_at) index instead of intersecting the whole
+        # department's tickets with the statuses (100+ ms for a department inbox at 1M).
+        pk = Department.objects.filter(code=value).values_list("pk", flat=True).first()
+        return queryset.filter(department_id=pk) if pk is not None else queryset.none()
 
     def filter_ordering(
         self, queryset: QuerySet[Ticket], name: str, value: str
