@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from closeloop.common.errors import ValidationFailed
 from closeloop.policy.models import Category
 from closeloop.reports import exports
-from closeloop.reports.ledger import ledger_for_user
+from closeloop.reports.ledger import ledger_count_capped, ledger_for_user
 from closeloop.sla.services import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Customer, IdentityDisclosure, Ticket
@@ -257,20 +258,88 @@ def test_masked_reporter_is_never_found(centre: Any, ledger: dict[str, str]) -> 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plan")
-def test_postgresql_search_uses_trigram_indexes(centre: Any, ledger: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("q", "main", "lookups"),
+    [
+        # three characters and more: pg_trgm on the ticket's columns, notes and customers
+        (
+            "专用发票",
+            ["trgm_ticket_subject", "trgm_ticket_description", "trgm_ticket_reply"],
+            ["trgm_event_note", "trgm_customer_name", "trgm_customer_phone"],
+        ),
+        # two characters: the bigram indexes (reports/0003)
+        ("发票", ["bigram_ticket"], ["bigram_event_note", "bigram_customer"]),
+    ],
+)
+def test_postgresql_search_uses_its_indexes(
+    centre: Any, ledger: dict[str, str], q: str, main: list[str], lookups: list[str]
+) -> None:
+    """Notes and customers are looked up first (one UNION ALL), the ledger's query then
+    combines the ticket columns with the ids found: every part is served by an index."""
     with connection.cursor() as cursor:
+        # As on a large ledger, where reading every row costs more (a tiny table's cheapest
+        # plan is to read it all, or to walk received_at and check each row).
         cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = ledger_for_user(centre.supervisor, {"q": "专用发票"}).query.sql_with_params()
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    for index in (
-        "ticket_subject",
-        "ticket_description",
-        "ticket_reply",
-        "event_note",
-        "customer_name",
-    ):
-        assert f"ledger_trgm_{index}" in plan, plan
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        with CaptureQueriesContext(connection) as built:
+            sql, params = ledger_for_user(centre.supervisor, {"q": q}).query.sql_with_params()
+        lookup_sql = [c["sql"] for c in built.captured_queries if "UNION ALL" in c["sql"]]
+        assert len(lookup_sql) == 1
+        plans = []
+        for query, args in ((sql, params), (lookup_sql[0], None)):  # the captured SQL is final
+            cursor.execute("EXPLAIN " + query, args)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    for name in main:
+        assert f"ledger_{name}" in plans[0], plans[0]
+    for name in lookups:
+        assert f"ledger_{name}" in plans[1], plans[1]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("稽查", ["invoice"]),  # two characters, in a note and in the reply
+        ("依法", ["invoice"]),  # two characters, in the reply only
+        ("联系", ["invoice"]),  # two characters, in a note only
+        ("停电 区", ["outage"]),  # one character beside a longer word: checked on its matches
+        ("APP", ["consult"]),  # letters: either case
+        ("登录", ["consult"]),
+    ],
+)
+def test_short_words(centre: Any, ledger: dict[str, str], q: str, expected: list[str]) -> None:
+    Ticket.objects.filter(number=ledger["consult"]).update(description="app 无法登录")
+    assert numbers(centre.supervisor, q=q) == {ledger[k] for k in expected}
+
+
+def test_one_character_alone_is_refused(centre: Any, ledger: dict[str, str]) -> None:
+    """One character would read the whole ledger (no index has single characters)."""
+    for q in ("电", "电 费", "a"):
+        with pytest.raises(ValidationFailed) as exc:
+            ledger_for_user(centre.supervisor, {"q": q})
+        assert "q" in exc.value.details
+
+
+def test_many_matches_through_notes_stay_correct(
+    centre: Any, ledger: dict[str, str], monkeypatch: Any
+) -> None:
+    """Beyond EXTRA_IDS_MAX tickets found through notes and customers, the lookup becomes a
+    subquery: slower on a large ledger, the same tickets."""
+    from closeloop.reports import ledger as module
+
+    expected = {ledger[k] for k in ("invoice", "consult", "outage", "reopened", "september")}
+    assert numbers(centre.supervisor, q="王五") == expected
+    monkeypatch.setattr(module, "EXTRA_IDS_MAX", 2)
+    assert numbers(centre.supervisor, q="王五") == expected
+    assert numbers(centre.supervisor, q="13700000000") == expected
+    assert numbers(centre.supervisor, q="稽查局") == {ledger["invoice"]}
+    assert numbers(centre.liaison_a, q="举报人甲") == set()
+
+
+def test_count_is_capped(centre: Any, ledger: dict[str, str]) -> None:
+    qs = ledger_for_user(centre.supervisor, {})
+    assert ledger_count_capped(qs, 10) == (6, False)
+    assert ledger_count_capped(qs, 6) == (6, False)
+    assert ledger_count_capped(qs, 5) == (5, True)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5")
@@ -305,6 +374,8 @@ def test_sqlite_index_heals_after_lost_triggers(centre: Any, ledger: dict[str, s
         ({"satisfaction": "happy"}, "satisfaction"),
         ({"state": "lost"}, "state"),
         ({"q": "x" * 101}, "q"),
+        ({"q": "一二 三四 五六 七八 九十 十一"}, "q"),  # six words
+        ({"q": "税"}, "q"),  # one character alone
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -111,6 +111,40 @@ def test_pages_without_counting_everything(
     assert page.status_code == 200
 
 
+def test_count_stops_at_the_cap(centre: Any, register: Any, login: Any, monkeypatch: Any) -> None:
+    """Beyond the cap (1,000; 3 here) the page says "More than": a frequent word over a
+    million tickets would otherwise be counted to the last match."""
+    from closeloop.channels.web import ledger as page
+
+    monkeypatch.setattr(page, "COUNT_CAP", 3)
+    for i in range(4):
+        register(subject=f"南湖区停车收费 {i}")
+    register(subject="别的事")
+    client = login(centre.supervisor)
+    assert "More than 3 tickets" in client.get("/ledger/", {"q": "南湖区"}).content.decode()
+    assert "More than 3 tickets" in client.get("/ledger/", {"q": "停车"}).content.decode()
+    body = client.get("/ledger/", {"q": "别的"}).content.decode()
+    assert "1 ticket" in body and "More than" not in body
+
+
+def test_one_character_search_is_refused(centre: Any, login: Any) -> None:
+    page = login(centre.supervisor).get("/ledger/", {"q": "税"})
+    assert page.status_code == 400 and "q" in page.context["form"].errors
+
+
+def test_the_queues_search_like_the_ledger(
+    centre: Any, tickets: dict[str, str], login: Any
+) -> None:
+    """The queues' search box is the ledger's search: two characters, masked reporters."""
+    client = login(centre.supervisor)
+    body = client.get("/tickets/", {"view": "all", "q": "查处"}).content.decode()
+    assert tickets["invoice"] in body and tickets["other"] not in body
+    body = client.get("/tickets/", {"view": "all", "q": "举报人乙"}).content.decode()
+    assert tickets["secret"] in body
+    body = login(centre.liaison_a).get("/tickets/", {"view": "department", "q": "举报人乙"})
+    assert tickets["secret"] not in body.content.decode()
+
+
 def test_pager(centre: Any, register: Any, login: Any) -> None:
     from closeloop.channels.web import queues
 

@@ -11,6 +11,7 @@ from closeloop.common.errors import NotFound, ServiceError
 from closeloop.directory.models import User
 from closeloop.reports import exports
 from closeloop.reports.ledger import (
+    COUNT_CAP,
     LedgerFilterForm,
     filters_of,
     ledger_count_capped,
@@ -20,10 +21,6 @@ from closeloop.tickets import selectors
 
 from . import deadlines, queues
 from .access import staff_required, staff_user
-
-# Counting stops here: an exact COUNT over a million tickets is slow, and "10,000+" says
-# enough about a list nobody pages through.
-COUNT_CAP = 10_000
 
 
 def _user(request: HttpRequest) -> User:

@@ -23,11 +23,13 @@ from closeloop.channels.api.errors import error_response
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import Department, User
 from closeloop.policy.selectors import category_subtree_ids
+from closeloop.reports.ledger import SearchField
 
 from .. import selectors, services
 from ..choices import Kind, Severity, Status
 from ..models import Ticket
 from . import serializers as s
+from .pagination import CappedCountPagination
 
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -59,6 +61,12 @@ class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedDateTimeField
 
 
+class SearchFilter(django_filters.CharFilter):
+    """The ledger's search box: the same limits, the same error for a bad one."""
+
+    field_class = SearchField
+
+
 class TicketFilter(django_filters.FilterSet):
     # distinct=False: these are the ticket's own columns, so no row can appear twice, and
     # django-filter's default SELECT DISTINCT over every column made the list and its count
@@ -78,7 +86,13 @@ class TicketFilter(django_filters.FilterSet):
         choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")],
         distinct=False,
     )
-    q = django_filters.CharFilter(method="filter_q", max_length=100)
+    q = SearchFilter(
+        method="filter_q",
+        help_text="Words (at most 5, 100 characters in all, one of two characters or more) "
+        "that every ticket listed contains in its number, subject, description, reply, notes "
+        "or progress reports, or its customer's name or phone where you may see them. "
+        "Substrings: 发票 finds 虚开增值税专用发票.",
+    )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering",
         choices=[
@@ -121,9 +135,11 @@ class TicketFilter(django_filters.FilterSet):
 
 
 class DisclosingListView(generics.ListAPIView):
-    """A ticket list whose page is logged where it shows protected identities unmasked."""
+    """A ticket list whose page is logged where it shows protected identities unmasked, and
+    whose count stops at 1,000 (`count_capped`)."""
 
     serializer_class = s.TicketSerializer
+    pagination_class = CappedCountPagination
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "viewer": _viewer(self.request)}
