@@ -124,10 +124,17 @@ def ticket_number_next(now: datetime) -> str:
     would make every concurrent registration wait for the one before it to commit. The price
     is that a registration failing after this point leaves its number unused (a gap); numbers
     are never reused.
+
+    On PostgreSQL that short transaction commits without waiting for its WAL to reach the disk
+    (one fsync fewer per registration): the ticket's own commit, which does wait, flushes the
+    log up to and past it, so no ticket can outlive a crash that forgets its number.
     """
     day = timezone.localtime(now).strftime("%Y%m%d")
     table = "tickets_ticketnumbercounter"
-    with connection.cursor() as cursor:
+    own_transaction = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if own_transaction and connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - constant table name
             f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
