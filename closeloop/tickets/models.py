@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from closeloop.common.models import TimeStampedModel
 
 from .choices import (
+    OPEN_STATUSES,
     Channel,
     CustomerType,
     EnclosureDisposition,
@@ -15,6 +16,11 @@ from .choices import (
     Status,
     Validity,
 )
+
+# Sorted so that the partial indexes' conditions (and their migration) never change order.
+_OPEN = sorted(OPEN_STATUSES)
+# Events a supervisor follows on the dashboard.
+ESCALATION_ACTIONS = ("case_file", "escalate", "supervise")
 
 
 class Customer(TimeStampedModel):
@@ -193,12 +199,32 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["kind", "received_at"], name="ticket_kind_received"),
             models.Index(fields=["department", "next_due_at"], name="ticket_dept_due"),
             models.Index(fields=["handler", "next_due_at"], name="ticket_handler_due"),
-            models.Index(fields=["deadline_state", "next_due_at"], name="ticket_deadline_due"),
+            # Tickets in one deadline state, nearest first. Many share a due moment (the end of
+            # a working day), so the index carries the whole order of the queues.
+            models.Index(
+                fields=["deadline_state", "next_due_at", "-received_at", "-id"],
+                name="ticket_state_due_order",
+            ),
             # The top bar's "my tickets near or past a deadline" on every page (benchmark:
             # 240 ms → 10 ms at 1M tickets on SQLite).
             models.Index(
                 fields=["status", "first_contact_owner", "handler", "deadline_state"],
                 name="ticket_open_cover",
+            ),
+            # The queues' "nearest deadline first" in exactly the order they ask for, so a page
+            # of "all tickets" reads its 50 rows instead of sorting the whole table.
+            models.Index(fields=["next_due_at", "-received_at", "-id"], name="ticket_due_order"),
+            # Open tickets only (thousands among millions): the dashboard's counts per
+            # department read this small index, and its crisis list walks the other in order.
+            models.Index(
+                fields=["department", "deadline_state"],
+                condition=models.Q(status__in=_OPEN),
+                name="ticket_open_department",
+            ),
+            models.Index(
+                fields=["next_due_at"],
+                condition=models.Q(crisis=True, status__in=_OPEN),
+                name="ticket_open_crisis",
             ),
         ]
 
@@ -235,7 +261,15 @@ class TicketEvent(models.Model):
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at")]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket_at"),
+            # The dashboard's latest escalations: a few among millions of events.
+            models.Index(
+                fields=["at"],
+                condition=models.Q(action__in=ESCALATION_ACTIONS),
+                name="event_escalation_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} @ {self.at:%Y-%m-%d %H:%M}"

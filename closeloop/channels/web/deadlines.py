@@ -1,13 +1,13 @@
 """Deadline display for the workbench.
 
-Deadlines belong to `closeloop.sla`; this module only reads them, and keeps working (showing
-nothing) on a database that has no deadline tables yet, so the pages never depend on the order
-in which the apps are installed.
+Deadlines belong to `closeloop.sla`; this module only reads them. Every ticket carries the
+summary the deadline service keeps up to date (`next_due_at`, `deadline_state`), so lists sort
+and filter on the ticket row alone.
 """
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.sla.labels import STATE_LABELS, UNIT_LABELS
@@ -19,21 +19,13 @@ OPEN_STATES = ("on_track", "warning", "overdue")
 STATE_RANK = {"overdue": 0, "warning": 1, "on_track": 2, "met_late": 3, "met": 4, "cancelled": 5}
 
 
-def tickets_have_deadlines() -> bool:
-    """True once tickets carry `next_due_at` and `deadline_state`."""
-    names = {f.name for f in Ticket._meta.concrete_fields}
-    return {"next_due_at", "deadline_state"} <= names
-
-
 def order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Nearest deadline first; tickets without one after them, newest first."""
-    if not tickets_have_deadlines():
-        return qs.order_by("-received_at", "-id")
     return qs.order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-id")
 
 
 def filter_state(qs: QuerySet[Ticket], state: str) -> QuerySet[Ticket]:
-    if not state or not tickets_have_deadlines():
+    if not state:
         return qs
     return qs.filter(deadline_state=state)
 
@@ -46,20 +38,23 @@ def deadlines_for_ticket(ticket: Ticket) -> list[Any]:
     )
 
 
-def state_counts(qs: QuerySet[Ticket]) -> dict[str, int]:
-    """How many of these tickets are near (warning) or past (overdue) a deadline: one query."""
-    if not tickets_have_deadlines():
-        return {"warning": 0, "overdue": 0}
-    return qs.aggregate(
-        warning=Count("pk", filter=Q(deadline_state="warning")),
-        overdue=Count("pk", filter=Q(deadline_state="overdue")),
-    )
+# The top bar counts up to this many per state and then says "99+": an exact count would read
+# every one of a busy person's open tickets on every page they open.
+COUNT_CAP = 99
+
+
+def state_counts(qs: QuerySet[Ticket], cap: int | None = None) -> dict[str, int]:
+    """How many of these tickets are near (warning) or past (overdue) a deadline, each counted
+    up to `cap + 1` (more than `cap`, COUNT_CAP unless given): two queries that stop early."""
+    cap = COUNT_CAP if cap is None else cap
+    return {
+        state: qs.filter(deadline_state=state).order_by()[: cap + 1].count()
+        for state in ("warning", "overdue")
+    }
 
 
 def ticket_deadline(ticket: Ticket) -> dict[str, Any] | None:
     """The summary a queue row shows: the nearest due time and the worst open state."""
-    if not tickets_have_deadlines():
-        return None
     due_at = getattr(ticket, "next_due_at", None)
     state = getattr(ticket, "deadline_state", "") or ""
     if due_at is None and not state:

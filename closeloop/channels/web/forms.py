@@ -134,7 +134,8 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    deadline = forms.ChoiceField(
+    # Named as the API's filter and the ticket's field, so the same query string works on both.
+    deadline_state = forms.ChoiceField(
         label=_("Deadline"),
         required=False,
         choices=[("", _("any")), ("warning", _("due soon")), ("overdue", _("overdue"))],

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +16,13 @@ from closeloop.common.errors import NotFound, ServiceError, StaleVersion, Valida
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
-from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState, Status
-from closeloop.tickets.models import ExtensionRequest, Ticket, TicketEvent
+from closeloop.tickets.choices import ExtensionState, Status
+from closeloop.tickets.models import ExtensionRequest, Ticket
 
 from . import actions, deadlines, queues
 from .access import home_for, staff_required, staff_user
+from .dashboard import dashboard_figures
 from .forms import QueueFilterForm
 
 
@@ -63,7 +62,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     if name not in available:
         name = available[0]
     pack = pack_active()
-    form = QueueFilterForm(request.GET or None, pack=pack)
+    data = request.GET.copy()
+    if "deadline" in data and "deadline_state" not in data:
+        # Links saved before the filter took the API's name (`?deadline=overdue`).
+        data.setlist("deadline_state", data.getlist("deadline"))
+    form = QueueFilterForm(data or None, pack=pack)
     filters = form.cleaned_data if form.is_valid() else {}
     try:
         page = max(1, int(request.GET.get("page", "1")))
@@ -72,14 +75,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = queues.apply_filters(user, queues.queue_tickets(user, name), filters)
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:list")
-    rows = [
-        {
-            "ticket": t,
-            "customer": selectors.customer_view(t, user),
-            "deadline": deadlines.ticket_deadline(t),
-        }
-        for t in tickets
-    ]
+    urgency_names = {level.code: level.name for level in pack.urgency.levels}
+    rows = queues.queue_rows(tickets, user, urgency_names)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -93,7 +90,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": has_next,
             "query": query.urlencode(),
-            "urgency_names": {level.code: level.name for level in pack.urgency.levels},
         },
     )
 
@@ -258,75 +254,9 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
 
 @staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    visible = Ticket.objects.filter(selectors.ticket_visibility_q(user))
-    open_tickets = visible.filter(status__in=OPEN_STATUSES)
-    counts: dict[str, Any] = {"open": Count("pk")}
-    with_deadlines = deadlines.tickets_have_deadlines()
-    if with_deadlines:
-        counts["warning"] = Count("pk", filter=Q(deadline_state="warning"))
-        counts["overdue"] = Count("pk", filter=Q(deadline_state="overdue"))
-    by_department: list[dict[str, Any]] = [
-        dict(row)
-        for row in open_tickets.values("department__code", "department__name")
-        .annotate(**counts)
-        .order_by("department__code")
-    ]
-    by_milestone: list[dict[str, Any]] = [
-        dict(row)
-        for row in Deadline.objects.filter(ticket__in=open_tickets, state__in=deadlines.OPEN_STATES)
-        .values("milestone")
-        .annotate(
-            open=Count("pk"),
-            warning=Count("pk", filter=Q(state="warning")),
-            overdue=Count("pk", filter=Q(state="overdue")),
-        )
-        .order_by("milestone")
-    ]
-    escalations = list(
-        TicketEvent.objects.filter(
-            action__in=["escalate", "supervise", "case_file"], ticket__in=open_tickets
-        )
-        .select_related("ticket", "actor")
-        .order_by("-at")[:20]
-    )
-    extensions = list(
-        ExtensionRequest.objects.filter(state=ExtensionState.PENDING, ticket__in=visible)
-        .select_related("ticket", "requested_by")
-        .order_by("requested_at")[:50]
-    )
-    crisis = list(
-        deadlines.order_by_due(open_tickets.filter(crisis=True)).select_related(
-            "department", "handler"
-        )[:50]
-    )
-    overdue: list[Ticket] = []
-    if with_deadlines:
-        overdue = list(
-            deadlines.order_by_due(open_tickets.filter(deadline_state="overdue")).select_related(
-                "department", "handler"
-            )[:20]
-        )
-    totals = {
-        "open": sum(row["open"] for row in by_department),
-        "warning": sum(row.get("warning", 0) for row in by_department),
-        "overdue": sum(row.get("overdue", 0) for row in by_department),
-    }
-    return render(
-        request,
-        "workbench/dashboard.html",
-        {
-            "by_department": by_department,
-            "by_milestone": by_milestone,
-            "with_deadlines": with_deadlines,
-            "escalations": escalations,
-            "extensions": extensions,
-            "crisis": crisis,
-            "overdue": overdue,
-            "totals": totals,
-            "event_labels": EVENT_LABELS,
-        },
-    )
+    context = dashboard_figures(_user(request))
+    context["event_labels"] = EVENT_LABELS
+    return render(request, "workbench/dashboard.html", context)
 
 
 # --------------------------------------------------------------------------- leader

@@ -1,0 +1,124 @@
+"""The supervisor's dashboard: what is open where, what is late, what waits on a decision.
+
+Every figure here must stay cheap at millions of tickets, because supervisors keep the page
+open all day: counts read only the open tickets (a partial index holds exactly those), lists
+walk an index in their own order and stop at their length, and nothing joins a subquery of
+"tickets I may see" when the viewer sees them all.
+"""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from closeloop.directory.models import Department, User
+from closeloop.sla.models import Deadline
+from closeloop.tickets import selectors
+from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState
+from closeloop.tickets.models import ESCALATION_ACTIONS, ExtensionRequest, Ticket, TicketEvent
+
+from . import deadlines
+
+ESCALATIONS_SHOWN = 20
+OVERDUE_SHOWN = 20
+# Crisis tickets and extension requests are listed up to this many; the tile then says "50+".
+LISTED = 50
+
+
+def _within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
+    """Rows of tickets the viewer may see. Centre staff see every ticket: no subquery then,
+    which would make the database join the whole ticket table."""
+    if not visibility:
+        return qs
+    return qs.filter(**{f"{field}__in": Ticket.objects.filter(visibility)})
+
+
+def _by_department(
+    open_tickets: QuerySet[Ticket], departments: dict[int, Department]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in open_tickets.values("department_id")
+        .annotate(
+            # Counted on columns the partial index holds (never the id): with the table's
+            # visibility map up to date the count reads the index alone, not the tickets.
+            open=Count("*"),
+            warning=Count("deadline_state", filter=Q(deadline_state="warning")),
+            overdue=Count("deadline_state", filter=Q(deadline_state="overdue")),
+        )
+        .order_by()
+    ]
+    for row in rows:
+        department = departments.get(row["department_id"])
+        row["code"] = department.code if department else None
+        row["name"] = department.name if department else None
+    # Departments by code, the tickets not yet dispatched last.
+    return sorted(rows, key=lambda r: (r["code"] is None, r["code"] or ""))
+
+
+def _by_milestone(visibility: Q, departments: dict[int, Department]) -> list[dict[str, Any]]:
+    """Running deadlines by milestone: those of open tickets, and the return visits and
+    reviews that run once a ticket is resolved."""
+    running = Deadline.objects.filter(state__in=deadlines.OPEN_STATES).filter(
+        # The deadlines' index leads with the department: naming every department (and none)
+        # lets the database read only the running deadlines' entries, not the whole index.
+        Q(department_id__in=list(departments)) | Q(department__isnull=True)
+    )
+    return list(
+        _within(running, visibility)
+        .values("milestone")
+        .annotate(
+            open=Count("pk"),
+            warning=Count("pk", filter=Q(state="warning")),
+            overdue=Count("pk", filter=Q(state="overdue")),
+        )
+        .order_by("milestone")
+    )
+
+
+def dashboard_figures(user: User) -> dict[str, Any]:
+    visibility = selectors.ticket_visibility_q(user)
+    open_tickets = Ticket.objects.filter(visibility, status__in=OPEN_STATUSES)
+    departments = Department.objects.in_bulk()
+    by_department = _by_department(open_tickets, departments)
+    escalations = list(
+        _within(
+            TicketEvent.objects.filter(
+                action__in=ESCALATION_ACTIONS, ticket__status__in=OPEN_STATUSES
+            ),
+            visibility,
+        )
+        .select_related("ticket", "actor")
+        .order_by("-at")[:ESCALATIONS_SHOWN]
+    )
+    extensions = list(
+        _within(ExtensionRequest.objects.filter(state=ExtensionState.PENDING), visibility)
+        .select_related("ticket", "requested_by")
+        .order_by("requested_at")[: LISTED + 1]
+    )
+    crisis = list(
+        deadlines.order_by_due(open_tickets.filter(crisis=True)).select_related(
+            "department", "handler"
+        )[: LISTED + 1]
+    )
+    # Every ticket with a deadline past due: open ones, and resolved ones whose return visit
+    # is late (closed tickets have no running deadline, so no state).
+    overdue = list(
+        deadlines.order_by_due(
+            Ticket.objects.filter(visibility, deadline_state="overdue")
+        ).select_related("department", "handler")[:OVERDUE_SHOWN]
+    )
+    return {
+        "by_department": by_department,
+        "by_milestone": _by_milestone(visibility, departments),
+        "totals": {
+            state: sum(row[state] for row in by_department)
+            for state in ("open", "warning", "overdue")
+        },
+        "escalations": escalations,
+        "extensions": extensions[:LISTED],
+        "extensions_more": len(extensions) > LISTED,
+        "overdue": overdue,
+        "crisis": crisis[:LISTED],
+        "crisis_more": len(crisis) > LISTED,
+        "listed": LISTED,
+    }
