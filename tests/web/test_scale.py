@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from closeloop.channels.web import dashboard, deadlines, queues
@@ -141,3 +143,16 @@ def test_queue_filters_by_deadline_state(
     _due(fine, "on_track", 5)
     html = login(centre.supervisor).get(f"/tickets/?view=all&{param}=overdue").content.decode()
     assert late.number in html and fine.number not in html
+
+
+def test_supervisor_approvals_read_no_plans(centre: Any, login: Any, in_progress: Any) -> None:
+    services.ticket_submit_plan(centre.handler_a, in_progress.number, plan="上门核实")
+    with CaptureQueriesContext(connection) as ctx:
+        page = login(centre.supervisor).get("/approvals/").content.decode()
+    assert in_progress.number not in page
+    plans_query = "= 'pending_approval'"
+    assert not [q for q in ctx.captured_queries if plans_query in q["sql"]]
+    with CaptureQueriesContext(connection) as ctx:
+        page = login(centre.leader).get("/approvals/").content.decode()
+    assert in_progress.number in page
+    assert [q for q in ctx.captured_queries if plans_query in q["sql"]]

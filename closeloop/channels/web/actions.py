@@ -18,8 +18,7 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.tickets import services
-from closeloop.tickets.choices import ExtensionState
-from closeloop.tickets.models import ExtensionRequest, Ticket
+from closeloop.tickets.models import Ticket
 from closeloop.tickets.transitions import TRANSITIONS
 
 from . import forms
@@ -266,14 +265,6 @@ def actions_available(user: User, ticket: Ticket, *, pending_extension: bool) ->
             continue
         out.append(action)
     return out
-
-
-def pending_extension(ticket: Ticket) -> ExtensionRequest | None:
-    return (
-        ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING)
-        .select_related("requested_by")
-        .first()
-    )
 
 
 def department_choices() -> list[tuple[str, str]]:

@@ -17,19 +17,12 @@ from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState
 from closeloop.tickets.models import ESCALATION_ACTIONS, ExtensionRequest, Ticket, TicketEvent
 
 from . import deadlines
+from .queues import within
 
 ESCALATIONS_SHOWN = 20
 OVERDUE_SHOWN = 20
 # Crisis tickets and extension requests are listed up to this many; the tile then says "50+".
 LISTED = 50
-
-
-def _within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
-    """Rows of tickets the viewer may see. Centre staff see every ticket: no subquery then,
-    which would make the database join the whole ticket table."""
-    if not visibility:
-        return qs
-    return qs.filter(**{f"{field}__in": Ticket.objects.filter(visibility)})
 
 
 def _by_department(
@@ -64,7 +57,7 @@ def _by_milestone(visibility: Q, departments: dict[int, Department]) -> list[dic
         Q(department_id__in=list(departments)) | Q(department__isnull=True)
     )
     return list(
-        _within(running, visibility)
+        within(running, visibility)
         .values("milestone")
         .annotate(
             open=Count("pk"),
@@ -81,7 +74,7 @@ def dashboard_figures(user: User) -> dict[str, Any]:
     departments = Department.objects.in_bulk()
     by_department = _by_department(open_tickets, departments)
     escalations = list(
-        _within(
+        within(
             TicketEvent.objects.filter(
                 action__in=ESCALATION_ACTIONS, ticket__status__in=OPEN_STATUSES
             ),
@@ -91,7 +84,7 @@ def dashboard_figures(user: User) -> dict[str, Any]:
         .order_by("-at")[:ESCALATIONS_SHOWN]
     )
     extensions = list(
-        _within(ExtensionRequest.objects.filter(state=ExtensionState.PENDING), visibility)
+        within(ExtensionRequest.objects.filter(state=ExtensionState.PENDING), visibility)
         .select_related("ticket", "requested_by")
         .order_by("requested_at")[: LISTED + 1]
     )

@@ -28,6 +28,15 @@ PAGE_SIZE = 50
 ACTIVE = [*OPEN_STATUSES, Status.RESOLVED]
 
 
+def within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
+    """Rows (events, extension requests, deadlines) of tickets the viewer may see. Centre staff
+    see every ticket: no `ticket__in` subquery then, which the database would answer by
+    joining the whole ticket table."""
+    if not visibility:
+        return qs
+    return qs.filter(**{f"{field}__in": Ticket.objects.filter(visibility)})
+
+
 def queues_for(user: User) -> list[str]:
     names = ["mine"]
     if user.department_id and user.has_role(Role.LIAISON, Role.HANDLER):

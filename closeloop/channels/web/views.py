@@ -24,6 +24,7 @@ from . import actions, deadlines, queues
 from .access import home_for, staff_required, staff_user
 from .dashboard import dashboard_figures
 from .forms import QueueFilterForm
+from .queues import within
 
 
 class LoginView(auth_views.LoginView):
@@ -119,7 +120,9 @@ def _ticket_context(
     open_action: str = "",
 ) -> dict[str, Any]:
     pack = pack_active()
-    pending = actions.pending_extension(ticket)
+    extensions = list(ticket.extensions.select_related("requested_by", "decided_by"))
+    # At most one request is pending (a constraint): found among all of them, no extra query.
+    pending = next((x for x in extensions if x.state == ExtensionState.PENDING), None)
     available = actions.actions_available(user, ticket, pending_extension=pending is not None)
     forms = []
     for action in available:
@@ -142,7 +145,7 @@ def _ticket_context(
         "events": events,
         "enclosures": list(ticket.enclosures.all()),
         "attachments": list(ticket.attachments.select_related("uploaded_by")),
-        "extensions": list(ticket.extensions.select_related("requested_by", "decided_by")),
+        "extensions": extensions,
         "pending_extension": pending,
         "deadlines": deadlines.deadlines_for_ticket(ticket),
         "action_forms": forms,
@@ -263,26 +266,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _approval_rows(user: User) -> dict[str, Any]:
-    visible = selectors.ticket_list_for_user(user).prefetch_related(None)
-    plans = list(visible.filter(status=Status.PENDING_APPROVAL).order_by("received_at", "id")[:100])
-    extensions = list(
-        ExtensionRequest.objects.filter(
-            state=ExtensionState.PENDING,
-            ticket__in=Ticket.objects.filter(selectors.ticket_visibility_q(user)),
+    """Plans for leaders, extension requests for leaders and supervisors: a supervisor's page
+    does not read the plans it would not show."""
+    may_plan = user.has_role(Role.LEADER)
+    may_extend = user.has_role(Role.LEADER, Role.SUPERVISOR)
+    plans: list[Ticket] = []
+    extensions: list[ExtensionRequest] = []
+    if may_plan:
+        visible = selectors.ticket_list_for_user(user).prefetch_related(None)
+        plans = list(
+            visible.filter(status=Status.PENDING_APPROVAL).order_by("received_at", "id")[:100]
         )
-        .select_related("ticket", "requested_by")
-        .order_by("requested_at")[:100]
-    )
-    return {"plans": plans, "extensions": extensions}
+    if may_extend:
+        pending = ExtensionRequest.objects.filter(state=ExtensionState.PENDING)
+        extensions = list(
+            within(pending, selectors.ticket_visibility_q(user))
+            .select_related("ticket", "requested_by")
+            .order_by("requested_at")[:100]
+        )
+    return {
+        "plans": plans,
+        "extensions": extensions,
+        "may_plan": may_plan,
+        "may_extend": may_extend,
+    }
 
 
 @staff_required(Role.LEADER, Role.SUPERVISOR)
 def approvals(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    context = _approval_rows(user)
-    context["may_plan"] = user.has_role(Role.LEADER)
-    context["may_extend"] = user.has_role(Role.LEADER, Role.SUPERVISOR)
-    return render(request, "workbench/approvals.html", context)
+    return render(request, "workbench/approvals.html", _approval_rows(_user(request)))
 
 
 @staff_required()
