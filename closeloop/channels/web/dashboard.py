@@ -17,7 +17,10 @@ from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState
 from closeloop.tickets.models import ESCALATION_ACTIONS, ExtensionRequest, Ticket, TicketEvent
 
 from . import deadlines
-from .queues import within
+from .queues import ROW_DEFERRED, within
+
+# The lists show a ticket's number, subject and people, never its long texts or deadline plan.
+TICKET_DEFERRED = [f"ticket__{name}" for name in ROW_DEFERRED]
 
 ESCALATIONS_SHOWN = 20
 OVERDUE_SHOWN = 20
@@ -81,24 +84,26 @@ def dashboard_figures(user: User) -> dict[str, Any]:
             visibility,
         )
         .select_related("ticket", "actor")
+        .defer(*TICKET_DEFERRED)
         .order_by("-at")[:ESCALATIONS_SHOWN]
     )
     extensions = list(
         within(ExtensionRequest.objects.filter(state=ExtensionState.PENDING), visibility)
         .select_related("ticket", "requested_by")
+        .defer(*TICKET_DEFERRED)
         .order_by("requested_at")[: LISTED + 1]
     )
     crisis = list(
-        deadlines.order_by_due(open_tickets.filter(crisis=True)).select_related(
-            "department", "handler"
-        )[: LISTED + 1]
+        deadlines.order_by_due(open_tickets.filter(crisis=True))
+        .select_related("department", "handler")
+        .defer(*ROW_DEFERRED)[: LISTED + 1]
     )
     # Every ticket with a deadline past due: open ones, and resolved ones whose return visit
     # is late (closed tickets have no running deadline, so no state).
     overdue = list(
-        deadlines.order_by_due(
-            Ticket.objects.filter(visibility, deadline_state="overdue")
-        ).select_related("department", "handler")[:OVERDUE_SHOWN]
+        deadlines.order_by_due(Ticket.objects.filter(visibility, deadline_state="overdue"))
+        .select_related("department", "handler")
+        .defer(*ROW_DEFERRED)[:OVERDUE_SHOWN]
     )
     return {
         "by_department": by_department,
