@@ -258,8 +258,9 @@ def test_masked_reporter_is_never_found(centre: Any, ledger: dict[str, str]) -> 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plan")
+@pytest.mark.parametrize("frequent", [False, True])
 @pytest.mark.parametrize(
-    ("q", "main", "lookups"),
+    ("q", "own", "others"),
     [
         # three characters and more: pg_trgm on the ticket's columns, notes and customers
         (
@@ -272,27 +273,41 @@ def test_masked_reporter_is_never_found(centre: Any, ledger: dict[str, str]) -> 
     ],
 )
 def test_postgresql_search_uses_its_indexes(
-    centre: Any, ledger: dict[str, str], q: str, main: list[str], lookups: list[str]
+    centre: Any,
+    ledger: dict[str, str],
+    monkeypatch: Any,
+    q: str,
+    own: list[str],
+    others: list[str],
+    frequent: bool,
 ) -> None:
-    """Notes and customers are looked up first (one UNION ALL), the ledger's query then
-    combines the ticket columns with the ids found: every part is served by an index."""
+    """Each word is looked up first (one UNION ALL: the tickets' own text, up to
+    OWN_IDS_MAX; notes; customers), every part served by an index. A rare word then reaches
+    the ledger's query as ids; a frequent one as the text conditions, with their indexes."""
+    from closeloop.reports import ledger as module
+
+    if frequent:
+        monkeypatch.setattr(module, "OWN_IDS_MAX", 0)
     with connection.cursor() as cursor:
         # As on a large ledger, where reading every row costs more (a tiny table's cheapest
         # plan is to read it all, or to walk received_at and check each row).
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         with CaptureQueriesContext(connection) as built:
-            sql, params = ledger_for_user(centre.supervisor, {"q": q}).query.sql_with_params()
+            qs = ledger_for_user(centre.supervisor, {"q": q})
+        assert set(qs.values_list("number", flat=True)) == {ledger["invoice"]}
+        sql, params = qs.query.sql_with_params()
         lookup_sql = [c["sql"] for c in built.captured_queries if "UNION ALL" in c["sql"]]
         assert len(lookup_sql) == 1
         plans = []
         for query, args in ((sql, params), (lookup_sql[0], None)):  # the captured SQL is final
             cursor.execute("EXPLAIN " + query, args)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    for name in main:
-        assert f"ledger_{name}" in plans[0], plans[0]
-    for name in lookups:
+    for name in own + others:
         assert f"ledger_{name}" in plans[1], plans[1]
+    for name in own:
+        assert (f"ledger_{name}" in plans[0]) is frequent, plans[0]
+    assert ("tickets_ticket_pkey" in plans[0]) is not frequent, plans[0]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from closeloop.common.paging import page_rows
 from closeloop.reports.ledger import COUNT_CAP, ledger_count_capped
 
 
@@ -39,7 +40,7 @@ class CappedCountPagination(PageNumberPagination):
         if number < 1:
             raise NotFound(_("Invalid page."))
         offset = (number - 1) * size
-        rows = list(queryset[offset : offset + size + 1])
+        rows = page_rows(queryset, offset, offset + size + 1)  # ids first, then the joins
         self.has_next = len(rows) > size
         rows = rows[:size]
         if number > 1 and not rows:
