@@ -71,9 +71,9 @@ EXTRA_IDS_MAX = 10_000
 # A word found in at most this many tickets' own text is passed as their ids too: the
 # planner's estimate of a substring's frequency can be wrong by a factor of ten, and a rare
 # word taken for a frequent one costs a read of the whole table (newest first, until the
-# page is full). Beyond it (0.2 % of a million tickets), reading the newest tickets and
-# checking each is the right plan, and the planner finds it from the text's statistics.
-OWN_IDS_MAX = 2_000
+# page is full). Looking up more costs more for every frequent word (the lookup reads this
+# many matches before it gives up); beyond it the planner chooses from the statistics.
+OWN_IDS_MAX = 500
 EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
 
 ANY = ("", _("any"))
@@ -413,10 +413,15 @@ def search_q(user: User, text: str) -> Q:
     for term in search_terms(text):
         q &= term_q(user, term)
     if q and connection.vendor == "postgresql":
-        # No parallel workers (reports/0004): under a newest-first LIMIT they read the
-        # whole table instead of stopping at the page's end.
-        q &= Q(Func(Value(True), function="ledger_serial", output_field=BooleanField()))
+        q &= _serial_q()
     return q
+
+
+def _serial_q() -> Q:
+    """No parallel workers for this query (reports/0004): under a newest-first LIMIT they
+    read the whole table instead of stopping at the page's end, and on a busy machine
+    starting them costs more than the small lookups they would share."""
+    return Q(Func(Value(True), function="ledger_serial", output_field=BooleanField()))
 
 
 def term_q(user: User, term: str) -> Q:
@@ -469,13 +474,16 @@ def _pg_term_q(user: User, term: str) -> Q:
     if len(term) >= MIN_TRIGRAM:
         notes_match = _matches(note_text(), term)
         customer_match = _matches(F("name"), term) | _matches(F("phone"), term)
-    else:  # two characters: no trigram; the bigram indexes find the candidates
+    else:
+        # Two characters: no trigram; the bigram indexes find the candidates. The LIKEs stay:
+        # read row by row (newest first), a LIKE costs microseconds, the pairs of a row's
+        # text a hundred times more, and PostgreSQL checks the cheaper condition first.
         own &= _bigram_q(columns, term)
-        notes_match = _bigram_q(("note_text",), term) & _matches(note_text(), term)
-        customer_match = _bigram_q(("name", "phone"), term) & (
-            _matches(F("name"), term) | _matches(F("phone"), term)
+        notes_match = _matches(note_text(), term) & _bigram_q(("note_text",), term)
+        customer_match = (_matches(F("name"), term) | _matches(F("phone"), term)) & _bigram_q(
+            ("name", "phone"), term
         )
-    tickets = Ticket.objects.filter(own).values_list("pk", Value(0))
+    tickets = Ticket.objects.filter(own, _serial_q()).values_list("pk", Value(0))
     notes = (
         TicketEvent.objects.filter(action__in=NOTE_ACTIONS)
         .annotate(note_text=note_text())

@@ -55,16 +55,20 @@ class CappedCountPagination(PageNumberPagination):
             self.count, self.capped = ledger_count_capped(queryset, COUNT_CAP)
         return rows
 
+    def _url(self) -> str:
+        assert self.request is not None  # set by paginate_queryset
+        return self.request.build_absolute_uri()
+
     def get_next_link(self) -> str | None:
         if not self.has_next:
             return None
-        url = self.request.build_absolute_uri()
+        url = self._url()
         return replace_query_param(url, self.page_query_param, self.number + 1)
 
     def get_previous_link(self) -> str | None:
         if self.number <= 1:
             return None
-        url = self.request.build_absolute_uri()
+        url = self._url()
         if self.number == 2:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, self.number - 1)
