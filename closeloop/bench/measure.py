@@ -475,8 +475,8 @@ def _reads_api(
     _read(
         rep,
         "search.api_substring",
-        f"GET /api/v1/tickets?q={word} (baseline before issue 5: "
-        "icontains over number/subject/description/customer), first page + count",
+        f"GET /api/v1/tickets?q={word} through gunicorn: the ledger's search (trigram "
+        "index), first page and the count up to 1,000",
         port,
         [f"/api/v1/tickets?q={word}"],
         tokens["supervisor"],
@@ -568,15 +568,127 @@ def _reads_html(rep: Reporter, sizes: Sizes, people: Cast, port: int, t: dict[st
 
 
 SEARCH_WORDS = {
-    "rare_street": "青石巷",  # one street of 30, in a quarter of the descriptions' addresses
-    "district": "南湖区",  # one district of 16
-    "company": "宏达",  # a company name, in about 2 % of tickets
+    "district": "南湖区",  # one district of 16, in every description: ~6 % of tickets
+    "street": "青石巷",  # one street of 30: ~3 %
+    "company": "宏达",  # a company's short name, two characters (bigram index): ~2 %
+    "company_full": "嘉禾超市",  # a company's full name: ~0.4 %
+    "two_characters": "退税",  # frequent, two characters
+    "absent": "不存在的字样",  # no ticket: the index answers without reading one
 }
+# The baseline before issue 5 (plain icontains over subject and description, a full scan).
+BASELINE_WORDS = {"rare_street": "青石巷", "district": "南湖区", "company": "宏达"}
+
+
+def _rolled_back(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Run `fn` in a transaction that is rolled back: a supervisor's page records identity
+    disclosures, and the bench must leave the ledger as it found it."""
+
+    def run() -> Any:
+        with transaction.atomic():
+            value = fn()
+            transaction.set_rollback(True)
+        return value
+
+    return run
 
 
 def phase_search(rep: Reporter, sizes: Sizes, people: Cast) -> None:
-    note = "baseline before issue 5: plain icontains (a full scan); issue 5 adds the index"
+    """The ledger's search as the ledger page, the API's `?q=` and an export run it."""
+    from rest_framework.test import APIClient
+
+    from closeloop.common.paging import page_rows
+    from closeloop.reports import exports
+    from closeloop.reports.ledger import (
+        COUNT_CAP,
+        ledger_count_capped,
+        ledger_filtered,
+        ledger_filters_clean,
+        ledger_for_user,
+    )
+
+    user = people.supervisor
+    api = APIClient(HTTP_HOST="127.0.0.1")
+    api.force_authenticate(user)  # in process, no token or session row
+    reps = sizes.slow_reps
     for label, word in SEARCH_WORDS.items():
+
+        def page_and_count(word: str = word) -> tuple[int, tuple[int, bool]]:
+            qs = ledger_for_user(user, {"q": word})
+            return len(page_rows(qs, 0, 51)), ledger_count_capped(qs)
+
+        samples, (rows, (count, more)) = repeat(_rolled_back(page_and_count), reps)
+        rep.emit(
+            f"search.ledger_{label}",
+            what=f"ledger selector, q={word}: first page (51 rows, newest first, ids first as "
+            f"the page reads them) and the count up to {COUNT_CAP:,} — what /ledger/ runs",
+            word=word,
+            rows=rows,
+            count=count,
+            count_capped=more,
+            **latency(samples),
+        )
+
+        def api_list(word: str = word) -> dict[str, Any]:
+            response = api.get("/api/v1/tickets", {"q": word})
+            return {"status": response.status_code, **response.json()}
+
+        samples, body = repeat(_rolled_back(api_list), reps)
+        rep.emit(
+            f"search.api_{label}",
+            what=f"GET /api/v1/tickets?q={word} in process (DRF, no HTTP): first page of 25 "
+            "and the capped count",
+            word=word,
+            status=body["status"],
+            count=body.get("count"),
+            count_capped=body.get("count_capped"),
+            rows=len(body.get("results") or []),
+            **latency(samples),
+        )
+
+        def export_first_rows(word: str = word) -> int:
+            cleaned = ledger_filters_clean({"q": word})
+            total = ledger_filtered(user, cleaned).count()
+            next(exports.ledger_rows(user, cleaned), None)
+            return total
+
+        samples, total = repeat(_rolled_back(export_first_rows), min(reps, 3))
+        rep.emit(
+            f"search.export_start_{label}",
+            what=f"an export of q={word}, until its first rows: the exact count (the progress "
+            "bar's total) and the first chunk of 1,000",
+            word=word,
+            total=total,
+            **latency(samples),
+        )
+
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).date().isoformat()
+    filters = {
+        "department": people.department.code,
+        "from": year_ago,
+        "kind": "consultation",
+        "state": "closed",
+    }
+    for who, viewer in (("supervisor", people.supervisor), ("liaison", people.liaison)):
+        qs = ledger_for_user(viewer, filters)
+        samples, (count, more) = repeat(partial(ledger_count_capped, qs), sizes.read_reps)
+        rep.emit(
+            f"search.ledger_filtered_count_{who}",
+            what=f"ledger count up to {COUNT_CAP:,} as the {who}: one department's closed "
+            "consultations received in the last 12 months",
+            count=count,
+            count_capped=more,
+            **latency(samples),
+        )
+    samples, count = repeat(ledger_for_user(people.supervisor, filters).count, sizes.slow_reps)
+    rep.emit(
+        "search.ledger_filtered_count_exact",
+        what="the same, counted exactly (an export's total)",
+        count=count,
+        **latency(samples),
+    )
+
+    note = "baseline before issue 5: plain icontains (a full scan)"
+    for label, word in BASELINE_WORDS.items():
         qs = Ticket.objects.filter(Q(subject__icontains=word) | Q(description__icontains=word))
         newest = qs.order_by("-received_at", "-id")
         page_ms, rows = repeat(partial(_page, newest), sizes.slow_reps)
@@ -592,19 +704,18 @@ def phase_search(rep: Reporter, sizes: Sizes, people: Cast) -> None:
             note=note,
             **latency([a + b for a, b in zip(page_ms, count_ms, strict=True)]),
         )
-    year_ago = datetime.now(UTC) - timedelta(days=365)
     qs = Ticket.objects.filter(
         kind="consultation",
         status="closed",
         department=people.department,
-        received_at__gte=year_ago,
+        received_at__gte=datetime.now(UTC) - timedelta(days=365),
     )
     samples, count = repeat(qs.count, sizes.slow_reps)
     rep.emit(
         "search.orm_filtered_count",
         what="count of one department's closed consultations received in the last 12 months",
         count=count,
-        note="baseline before issue 5",
+        note="baseline before issue 5: the ORM, exact",
         **latency(samples),
     )
 

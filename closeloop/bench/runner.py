@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             progress("HTTP: gunicorn on 127.0.0.1")
             measure.phase_http(rep, sizes, people, env, phases, os.cpu_count() or 1)
         if "search" in phases:
-            progress("ledger search (baseline)")
+            progress("ledger search: the ledger, the API's ?q=, exports, counts")
             measure.phase_search(rep, sizes, people)
         if "indicators" in phases:
             progress("indicators (baseline)")

@@ -23,6 +23,13 @@ EXPECTED = {
     "read.api_overdue_list",
     "read.orm_inbox_by_due",
     "search.api_substring",
+    "search.ledger_district",
+    "search.ledger_company",
+    "search.api_district",
+    "search.api_company",
+    "search.export_start_district",
+    "search.ledger_filtered_count_supervisor",
+    "search.ledger_filtered_count_liaison",
     "search.orm_substring_district",
     "search.orm_filtered_count",
     "indicators.orm_month_by_department",
@@ -69,5 +76,7 @@ def test_quick_bench_prints_complete_json_lines(tmp_path: Path) -> None:
         assert by_test[name]["errors"] == 0
         assert by_test[name]["req_per_s"] > 0 and by_test[name]["p99_ms"] >= by_test[name]["p50_ms"]
     assert by_test["intake.services"]["tickets_per_s"] > 0
+    for name in ("search.api_district", "search.api_company", "search.api_absent"):
+        assert by_test[name]["status"] == 200 and by_test[name]["count"] is not None, name
     # The bench database is gone afterwards (SQLite file under the bench data dir).
     assert not (tmp_path / "data" / "bench" / "closeloop.sqlite3").exists()
