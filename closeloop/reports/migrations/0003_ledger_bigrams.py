@@ -8,7 +8,7 @@ with spaces (the expressions below are the ones `closeloop.reports.ledger` write
 planner would not use them).
 
 The indexes are built CONCURRENTLY (the migration is not atomic): on a large live ledger the
-build takes minutes (some 6 minutes for 1,000,000 tickets on 2 cores) and must not block
+build takes minutes (8 for 1,000,000 tickets on 2 busy cores) and must not block
 intake. A build that failed leaves an invalid index, which the next run drops and builds
 again. SQLite and other databases: nothing (two-character words are a scan there).
 """
