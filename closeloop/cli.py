@@ -442,6 +442,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv += ["--phases", args.phases]
     if args.keep:
         argv.append("--keep")
+    if args.budget is not None:
+        argv += ["--budget", str(args.budget)]
     return subprocess.run(argv, check=False).returncode  # noqa: S603 - our interpreter
 
 
@@ -641,6 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="results file (JSON lines, appended)")
     p.add_argument("--phases", metavar="LIST", help="gen,intake,api,reads,search,…")
     p.add_argument("--keep", action="store_true", help="keep the bench database")
+    p.add_argument(
+        "--budget", type=float, metavar="MINUTES", help="the run's time budget (15; --quick 2)"
+    )
     p.set_defaults(handler=cmd_bench)
 
     p = sub.add_parser("report", help="reports")

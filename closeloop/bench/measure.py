@@ -9,6 +9,7 @@ search index), the line says so in its `note`.
 from __future__ import annotations
 
 import json
+import math
 import random
 import statistics
 import subprocess
@@ -37,6 +38,19 @@ from .report import Reporter, latency
 OPEN = sorted(OPEN_STATUSES)
 # Each read measurement repeats for at most this long (but at least 3 times).
 READ_SECONDS = 15.0
+# The run's budget as a time.monotonic() moment, set by the runner (`--budget`): past it,
+# every time-bounded loop does its minimum (3 samples, one repetition, a short load), so the
+# run ends close to its budget whatever the machine. Every line still comes out.
+DEADLINE = math.inf
+
+
+def seconds_left(cap: float, floor: float = 0.0) -> float:
+    """`cap` seconds, or fewer when the run's budget is nearly spent (never below `floor`)."""
+    return max(floor, min(cap, DEADLINE - time.monotonic()))
+
+
+def over_budget() -> bool:
+    return time.monotonic() >= DEADLINE
 
 
 @dataclass
@@ -87,7 +101,7 @@ def repeat(fn: Callable[[], Any], reps: int, warm: int = 1) -> tuple[list[float]
     for _ in range(warm):
         value = fn()
     samples = []
-    stop = time.monotonic() + READ_SECONDS
+    stop = time.monotonic() + seconds_left(READ_SECONDS)
     for i in range(reps):
         if i >= 3 and time.monotonic() > stop:
             break
@@ -172,7 +186,9 @@ def phase_intake(rep: Reporter, sizes: Sizes, people: Cast) -> None:
     rng = random.Random(61)  # noqa: S311 - reproducible test data
     kinds, channels, categories, phones = _vocabulary()
     rates, samples = [], []
-    for _ in range(sizes.intake_reps):
+    for r in range(sizes.intake_reps):
+        if r and over_budget():
+            break
         bodies = [
             _ticket_body(rng, kinds, channels, categories, phones) for _ in range(sizes.intake_n)
         ]
@@ -198,6 +214,8 @@ def phase_intake(rep: Reporter, sizes: Sizes, people: Cast) -> None:
     rates, samples = [], []
     now = datetime.now(UTC)
     for r in range(sizes.intake_reps):
+        if r and over_budget():
+            break
         start = time.perf_counter()
         for i in range(sizes.intake_n):
 
@@ -256,12 +274,18 @@ def phase_http(
                 body = _ticket_body(rng, kinds, channels, categories, phones)
                 return "POST", "/api/v1/tickets", body, tokens["agent"]
 
-            load(port, make, total=20, concurrency=2, max_seconds=60)  # warm both workers
+            # Warm both workers.
+            load(port, make, total=20, concurrency=2, max_seconds=seconds_left(60, floor=5))
             for concurrency, total in ((1, sizes.api_seq), (8, sizes.api_c8)):
                 rates, samples, errors, cpu = [], [], 0, []
-                for _ in range(sizes.api_reps):
+                for r in range(sizes.api_reps):
+                    if r and over_budget():
+                        break
                     cpu0 = server.workers_cpu()
-                    result = load(port, make, total=total, concurrency=concurrency, max_seconds=240)
+                    seconds = seconds_left(240, floor=10)
+                    result = load(
+                        port, make, total=total, concurrency=concurrency, max_seconds=seconds
+                    )
                     cpu.append(
                         (server.workers_cpu() - cpu0) * 1000 / max(1, len(result.latencies_ms))
                     )
@@ -274,7 +298,7 @@ def phase_http(
                     f"client(s), gunicorn {workers} sync workers",
                     concurrency=concurrency,
                     requests=total,
-                    reps=sizes.api_reps,
+                    reps=len(rates),
                     req_per_s=round(statistics.median(rates), 1),
                     req_per_s_reps=[round(r, 1) for r in rates],
                     errors=errors,
@@ -336,7 +360,7 @@ def _read(
     statuses: dict[int, int] = {}
     last = request(port, "GET", paths[0], headers=headers)  # warm-up, untimed
     samples = []
-    stop = time.monotonic() + READ_SECONDS
+    stop = time.monotonic() + seconds_left(READ_SECONDS)
     for i in range(reps):
         if i >= 3 and time.monotonic() > stop:
             break  # a slow page: fewer samples (n says how many), the run stays bounded
@@ -811,6 +835,8 @@ def phase_sweep(rep: Reporter, sizes: Sizes, env: dict[str, str]) -> None:
     by_share: dict[float, list[dict[str, Any]]] = {}
     for share in (0.0, 0.001, 0.01):
         for r in range(sizes.sweep_reps):
+            if r and over_budget():
+                break
             out = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
                 [sys.executable, "-m", "closeloop.bench", "--child-sweep", str(share),
                  "--seed", str(100 + r)],

@@ -72,6 +72,8 @@ def test_quick_bench_prints_complete_json_lines(tmp_path: Path) -> None:
         assert line["dataset"]["tickets"] >= 300
     by_test = {line["test"]: line for line in stored}
     assert by_test["generate"]["tickets"] == 300
+    assert by_test["done"]["budget_s"] == 120  # --quick: two minutes
+    assert isinstance(by_test["done"]["over_budget"], bool)
     for name in ("api.create_c1", "api.create_c8"):
         assert by_test[name]["errors"] == 0
         assert by_test[name]["req_per_s"] > 0 and by_test[name]["p99_ms"] >= by_test[name]["p50_ms"]
