@@ -28,6 +28,7 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.services import user_token
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
+from closeloop.reports.ledger import COUNT_CAP
 from closeloop.tickets.choices import OPEN_STATUSES
 from closeloop.tickets.models import Customer, Ticket
 
@@ -438,7 +439,8 @@ def _reads_api(
         r,
         overdue_total=overdue_total,
     )
-    if line.get("matching") not in (None, overdue_total):
+    # The list counts up to COUNT_CAP ("count_capped"): compare with the capped total.
+    if line.get("matching") not in (None, min(overdue_total, COUNT_CAP)):
         rep.emit(
             "read.api_overdue_list.note",
             note="the API ignored deadline_state: the figure "
@@ -623,7 +625,6 @@ def phase_search(rep: Reporter, sizes: Sizes, people: Cast) -> None:
     from closeloop.common.paging import page_rows
     from closeloop.reports import exports
     from closeloop.reports.ledger import (
-        COUNT_CAP,
         ledger_count_capped,
         ledger_filtered,
         ledger_filters_clean,
