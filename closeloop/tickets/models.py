@@ -19,6 +19,8 @@ from .choices import (
 
 # Sorted so that the partial indexes' conditions (and their migration) never change order.
 _OPEN = sorted(OPEN_STATUSES)
+# Open or resolved (waiting for the return visit): what the staff's queues list.
+_ACTIVE = sorted({*OPEN_STATUSES, Status.RESOLVED})
 # Events a supervisor follows on the dashboard.
 ESCALATION_ACTIONS = ("case_file", "escalate", "supervise")
 
@@ -220,6 +222,13 @@ class Ticket(TimeStampedModel):
                 fields=["department", "deadline_state"],
                 condition=models.Q(status__in=_OPEN),
                 name="ticket_open_department",
+            ),
+            # A department's inbox, nearest deadline first: its first page is the index's
+            # first 50 entries for that department.
+            models.Index(
+                fields=["department", "next_due_at", "-received_at", "-id"],
+                condition=models.Q(status__in=_ACTIVE),
+                name="ticket_active_department_due",
             ),
             models.Index(
                 fields=["next_due_at"],

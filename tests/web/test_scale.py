@@ -14,7 +14,7 @@ from django.utils import timezone
 from closeloop.channels.web import dashboard, deadlines, queues
 from closeloop.sla.models import Deadline
 from closeloop.sla.services import ticket_deadlines_summarise
-from closeloop.tickets import services
+from closeloop.tickets import selectors, services
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,25 @@ def test_supervisor_approvals_read_no_plans(centre: Any, login: Any, in_progress
         page = login(centre.leader).get("/approvals/").content.decode()
     assert in_progress.number in page
     assert [q for q in ctx.captured_queries if plans_query in q["sql"]]
+
+
+@pytest.mark.parametrize("who", ["liaison_a", "handler_a"])
+def test_department_inbox_is_what_the_person_may_see_there(
+    centre: Any, login: Any, register: Any, who: str
+) -> None:
+    """The inbox skips the visibility test (its own departments are always visible): it must
+    still list exactly the visible active tickets of the department, no other's."""
+    mine, other = register(), register()
+    for t, dept in ((mine, centre.dept_a), (other, centre.dept_b)):
+        services.ticket_accept(centre.agent, t.number)
+        services.ticket_dispatch(centre.agent, t.number, department=dept.code)
+    user = getattr(centre, who)
+    listed = set(queues.queue_tickets(user, "department").values_list("number", flat=True))
+    visible = set(
+        Ticket.objects.filter(selectors.ticket_visibility_q(user), department=centre.dept_a)
+        .filter(status__in=queues.ACTIVE)
+        .values_list("number", flat=True)
+    )
+    assert listed == visible == {mine.number}
+    html = login(user).get("/tickets/?view=department").content.decode()
+    assert mine.number in html and other.number not in html
