@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.common.paging import page_rows
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
@@ -106,21 +107,12 @@ ROW_DEFERRED = ("description", "sla_plan", "repeat_candidates", "plan", "reply",
 
 
 def page_of(qs: QuerySet[Ticket], page: int, size: int | None = None) -> tuple[list[Ticket], bool]:
-    """One page and whether another follows, without counting the whole table.
-
-    The page's ids are chosen first, on the ticket rows alone, and only those rows are then
-    read with their department, handler and customer: in one query the database would join
-    every matching ticket (thousands in a department's inbox) before sorting them.
-    """
+    """One page and whether another follows, without counting the whole table; the page's
+    ids are chosen on the ticket rows alone (`common.paging.page_rows`)."""
     size = size or PAGE_SIZE
     start = (page - 1) * size
-    ids = qs.values("pk")[start : start + size + 1]
-    rows = list(
-        Ticket.objects.filter(pk__in=ids)
-        .select_related(*ROW_RELATED)
-        .defer(*ROW_DEFERRED)
-        .order_by(*qs.query.order_by)
-    )
+    rows_qs = qs.select_related(None).select_related(*ROW_RELATED).defer(*ROW_DEFERRED)
+    rows = page_rows(rows_qs, start, start + size + 1)
     return rows[:size], len(rows) > size
 
 
