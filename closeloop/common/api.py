@@ -29,7 +29,9 @@ class BuiltOnceModelSerializer(serializers.ModelSerializer):
 
     DRF rebuilds a ModelSerializer's fields from the model's metadata every time one is used:
     about a third of the CPU of answering with one ticket. The fields do not depend on the
-    instance or the context, so they are built once and copied, as DRF copies declared fields.
+    instance or the context, so they are built once and copied. These serializers only write
+    answers: a plain field is copied shallowly (binding it sets only its own attributes; a deep
+    copy re-runs its constructor), a nested serializer deeply, as DRF does.
     """
 
     _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
@@ -40,4 +42,9 @@ class BuiltOnceModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._built_fields = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in built.items()
+        }

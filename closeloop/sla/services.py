@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -109,11 +108,17 @@ SEVERITY: dict[str, int] = {"on_track": 0, "warning": 1, "overdue": 2}
 # --------------------------------------------------------------------------- calendars
 
 _calendar_cache: dict[tuple[Any, ...], WorkCalendar] = {}
+NOTICES_VERSION_SQL = f"SELECT MAX(loaded_at), COUNT(*) FROM {CalendarNotice._meta.db_table}"  # noqa: S608 - our own table
 
 
 def _notices_version() -> tuple[Any, ...]:
-    seen = CalendarNotice.objects.aggregate(latest=Max("loaded_at"), count=Count("id"))
-    return (seen["latest"], seen["count"])
+    """What identifies the loaded notices, as a cache key (SQLite gives the moment as text).
+
+    Read on every action that touches deadlines: plain SQL, without the ORM's compiling.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(NOTICES_VERSION_SQL)
+        return tuple(cursor.fetchone())
 
 
 def calendar_for(spec: dict[str, Any], version: tuple[Any, ...] | None = None) -> WorkCalendar:
@@ -233,19 +238,22 @@ def time_limit_of(rule: dict[str, Any]) -> TimeLimit:
 def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: datetime) -> None:
     """Meet, stop, pause, resume and start the ticket's deadlines after `action`.
 
-    Runs inside the action's transaction, with the ticket row already locked.
+    Runs inside the action's transaction, with the ticket row already locked, so the open
+    deadlines read at the start stay the ticket's open deadlines: what this changes is kept in
+    that list rather than read again.
     """
     plan = ticket.sla_plan
     if not plan:
         return
     cal = calendar_for(plan["calendar"])
+    # A ticket being registered has no deadlines yet.
+    registering = action == "register"
+    open_now: list[Deadline] = (
+        [] if registering else list(ticket.deadlines.filter(closed_at__isnull=True).order_by("id"))
+    )
     # A correction (quality inspection) runs on after the ticket is closed: it is the agent's
     # re-contact of the customer, met only by `quality.services.correction_done`.
-    running = list(
-        ticket.deadlines.filter(closed_at__isnull=True)
-        .exclude(milestone="correction")
-        .order_by("id")
-    )
+    running = [d for d in open_now if d.milestone != "correction"]
 
     met = set(MET_BY.get(action, ()))
     if (
@@ -257,7 +265,9 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     work_ends = ticket.status in FINAL_STATUSES or action in ("resolve", "answer")
     for deadline in running:
         if deadline.milestone in met:
-            _meet(deadline, now, cal, ticket, recur=not work_ends)
+            following = _meet(deadline, now, cal, ticket, recur=not work_ends)
+            if following is not None:
+                open_now.append(following)
     if ticket.status in FINAL_STATUSES:
         _stop(running, now)
     elif action in ("resolve", "answer"):
@@ -277,9 +287,7 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     starts = list(EMITS.get(action, []))
     reopened = action == "reopen" or (action == "visit" and ticket.status != "resolved")
     if ticket.status not in FINAL_STATUSES:
-        active = set(
-            ticket.deadlines.filter(closed_at__isnull=True).values_list("milestone", flat=True)
-        )
+        active = {d.milestone for d in open_now if d.closed_at is None}
         for milestone, rule in plan["limits"].items():
             start_event = rule.get("start") or DEFAULT_START.get(milestone)
             wanted = start_event in starts or (reopened and milestone in ON_REOPEN)
@@ -289,8 +297,12 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
                 # A case's own clock starts when it really arrived (a letter's day of
                 # receipt), not when it was typed in.
                 start = ticket.received_at if start_event == "registered" and not reopened else now
-                deadline_start(ticket, milestone, rule, start, cal)
-    ticket_deadlines_summarise(ticket)
+                started = deadline_start(
+                    ticket, milestone, rule, start, cal, sequence=1 if registering else None
+                )
+                open_now.append(started)
+                active.add(milestone)
+    _summarise(ticket, open_now)
 
 
 def deadline_start(
@@ -340,13 +352,15 @@ def _warn_at(start: datetime, due: datetime, rule: dict[str, Any], cal: WorkCale
 
 def _meet(
     deadline: Deadline, now: datetime, cal: WorkCalendar, ticket: Ticket, *, recur: bool
-) -> None:
+) -> Deadline | None:
+    """Close the deadline as met; the next occurrence of a recurring one, if it starts."""
     deadline.state = DeadlineState.MET if now <= deadline.due_at else DeadlineState.MET_LATE
     deadline.closed_at = now
     deadline.next_check_at = None
     deadline.save()
     if recur and deadline.rule.get("recurring"):
-        _recur(deadline, cal, ticket)
+        return _recur(deadline, cal, ticket)
+    return None
 
 
 def _recur(deadline: Deadline, cal: WorkCalendar, ticket: Ticket) -> Deadline:
@@ -503,11 +517,13 @@ def deadline_extend(deadline: Deadline, until: datetime, now: datetime) -> Deadl
 
 def ticket_deadlines_summarise(ticket: Ticket) -> None:
     """Keep the ticket's nearest due moment and worst state, which queues sort and filter on."""
-    running = list(
-        ticket.deadlines.filter(closed_at__isnull=True, paused_at__isnull=True).values_list(
-            "due_at", "state"
-        )
-    )
+    _summarise(ticket, list(ticket.deadlines.filter(closed_at__isnull=True)))
+
+
+def _summarise(ticket: Ticket, open_deadlines: Iterable[Deadline]) -> None:
+    running = [
+        (d.due_at, d.state) for d in open_deadlines if d.closed_at is None and d.paused_at is None
+    ]
     next_due = min((due for due, _state in running), default=None)
     worst = max((state for _due, state in running), key=lambda s: SEVERITY[s], default="")
     if (ticket.next_due_at, ticket.deadline_state) != (next_due, worst):
