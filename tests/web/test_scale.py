@@ -102,6 +102,27 @@ def test_dashboard_overdue_includes_a_late_return_visit(
     assert open_one.number not in [t.number for t in figures["overdue"]]
 
 
+def test_dashboard_milestones_count_running_deadlines_only(centre: Any, register: Any) -> None:
+    """A deadline missed and then stopped (the ticket was transferred, say) stays overdue in
+    the ledger but no longer runs: the dashboard's milestone counts leave it out."""
+    t = register()
+    now = timezone.now()
+    for closed_at in (None, now):
+        Deadline.objects.create(
+            ticket=t,
+            milestone="department_response",
+            rule={},
+            started_at=now - timedelta(days=5),
+            due_at=now - timedelta(days=2),
+            state="overdue",
+            closed_at=closed_at,
+        )
+    figures = dashboard.dashboard_figures(centre.supervisor)
+    milestones = {row["milestone"]: row for row in figures["by_milestone"]}
+    assert milestones["department_response"]["overdue"] == 1
+    assert milestones["department_response"]["open"] == 1
+
+
 def test_dashboard_departments_in_code_order_undispatched_last(
     centre: Any, in_progress: Any, register: Any
 ) -> None:

@@ -187,7 +187,10 @@ class TicketListCreateView(DisclosingListView):
         body.is_valid(raise_exception=True)
         viewer = _viewer(request)
         ticket = services.ticket_register(actor=viewer, data=body.to_input(), idempotency_key=key)
-        return _ticket_response(ticket, viewer, status=201)
+        # Registration hands back a whole row (the one it wrote, with the related rows it was
+        # built from, or an earlier request's for the same Idempotency-Key): only its timeline
+        # is read, not the ticket again.
+        return _detail_response(selectors.ticket_with_timeline(ticket), viewer, status=201)
 
 
 def _ticket_response(ticket: Ticket, viewer: User, status: int = 200) -> Response:
