@@ -61,9 +61,10 @@ def _by_milestone(visibility: Q) -> list[dict[str, Any]]:
         within(running, visibility)
         .values("milestone")
         .annotate(
-            open=Count("pk"),
-            warning=Count("pk", filter=Q(state="warning")),
-            overdue=Count("pk", filter=Q(state="overdue")),
+            # Counting a column of the index (not the id) lets it be read alone.
+            open=Count("state"),
+            warning=Count("state", filter=Q(state="warning")),
+            overdue=Count("state", filter=Q(state="overdue")),
         )
         .order_by("milestone")
     )
