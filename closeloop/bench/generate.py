@@ -1063,7 +1063,7 @@ class Loader:
             if statement is None:
                 self.kept.append(name)
             else:
-                found.append((table, name, statement))
+                found.append((table, name, statement + _pg_index_statistics(cursor, name)))
         return found
 
     # -- the rows
@@ -1407,6 +1407,21 @@ def _pg_exact_statement(cursor: Any, definition: str) -> str | None:
         if again == expected:
             return candidate
     return None
+
+
+def _pg_index_statistics(cursor: Any, name: str) -> str:
+    """`ALTER INDEX … SET STATISTICS` for the index's columns a migration gave a statistics
+    target (reports.0004: the ledger's bigram expression), to follow its CREATE INDEX: a
+    dropped index loses them, and the planner then misjudges two-character searches."""
+    cursor.execute(
+        "SELECT attnum, attstattarget FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attstattarget >= 0 ORDER BY attnum",
+        [f'"{name}"'],
+    )
+    return "".join(
+        f'; ALTER INDEX "{name}" ALTER COLUMN {number} SET STATISTICS {target}'
+        for number, target in cursor.fetchall()
+    )
 
 
 def _sequences_reset() -> None:

@@ -47,10 +47,18 @@ def _schema() -> dict[str, Any]:
             for model in TABLES
         }
         triggers: list[str] = []
+        statistics: list[tuple[str, int, int]] = []
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
             triggers = sorted(f"{name}: {sql}" for name, sql in cursor.fetchall())
-    return {"tables": tables, "triggers": triggers}
+        else:  # statistics targets set on index columns (reports.0004)
+            cursor.execute(
+                "SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a "
+                "JOIN pg_class c ON c.oid = a.attrelid "
+                "WHERE c.relkind = 'i' AND a.attstattarget >= 0 ORDER BY 1, 2"
+            )
+            statistics = [tuple(row) for row in cursor.fetchall()]
+    return {"tables": tables, "triggers": triggers, "statistics": statistics}
 
 
 def _scan(word: str) -> int:
