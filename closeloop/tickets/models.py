@@ -199,6 +199,9 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["department", "status", "received_at"], name="ticket_dept_inbox"),
             models.Index(fields=["handler", "status"], name="ticket_handler_status"),
             models.Index(fields=["kind", "received_at"], name="ticket_kind_received"),
+            # A caller's tickets, newest first: the history beside the intake form, and the
+            # earlier tickets registration compares a new one with (tickets.repeats).
+            models.Index(fields=["customer", "-received_at"], name="ticket_customer_received"),
             models.Index(fields=["department", "next_due_at"], name="ticket_dept_due"),
             models.Index(fields=["handler", "next_due_at"], name="ticket_handler_due"),
             # Tickets in one deadline state, nearest first. Many share a due moment (the end of
