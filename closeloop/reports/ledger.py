@@ -293,7 +293,7 @@ def ledger_filtered(user: User, f: Mapping[str, Any]) -> QuerySet[Ticket]:
     if f.get("validity"):
         qs = qs.filter(validity="" if f["validity"] == "none" else f["validity"])
     if f.get("state") == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
+        qs = qs.filter(status__literal_in=OPEN_STATUSES)
     elif f.get("state"):
         qs = qs.filter(status=f["state"])
     if f.get("deadline"):

@@ -1,5 +1,7 @@
 """Closed vocabularies of the ticket domain (names from GLOSSARY.md)."""
 
+from collections.abc import Iterator
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,17 @@ class Status(models.TextChoices):
     MERGED = "merged", _("merged")
 
 
-OPEN_STATUSES = frozenset(
+class StatusSet(frozenset[str]):
+    """Statuses that iterate in sorted order, whatever the process's string hashing, so a query
+    writes `status IN (…)` the same way every time: SQLite uses a partial index only when the
+    query repeats the index's condition word for word (an unsorted list made the dashboard
+    read every open ticket's row: 1.2 s at 1M tickets)."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(frozenset.__iter__(self)))
+
+
+OPEN_STATUSES = StatusSet(
     {
         Status.REGISTERED,
         Status.ACCEPTED,
@@ -27,6 +39,8 @@ OPEN_STATUSES = frozenset(
         Status.SUSPENDED,
     }
 )
+# Open, or resolved and waiting for the customer's return visit: a department's inbox.
+ACTIVE_STATUSES = StatusSet({*OPEN_STATUSES, Status.RESOLVED})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.DECLINED, Status.MERGED})
 
 

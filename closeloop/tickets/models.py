@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from closeloop.common.models import TimeStampedModel
 
 from .choices import (
+    ACTIVE_STATUSES,
     OPEN_STATUSES,
     Channel,
     CustomerType,
@@ -17,10 +18,9 @@ from .choices import (
     Validity,
 )
 
-# Sorted so that the partial indexes' conditions (and their migration) never change order.
-_OPEN = sorted(OPEN_STATUSES)
-# Open or resolved (waiting for the return visit): what the staff's queues list.
-_ACTIVE = sorted({*OPEN_STATUSES, Status.RESOLVED})
+# The partial indexes' conditions, in the order every query writes them (choices.StatusSet).
+_OPEN = list(OPEN_STATUSES)
+_ACTIVE = list(ACTIVE_STATUSES)
 # Events a supervisor follows on the dashboard.
 ESCALATION_ACTIONS = ("case_file", "escalate", "supervise")
 

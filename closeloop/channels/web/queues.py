@@ -14,7 +14,7 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import OPEN_STATUSES, Kind, Status
+from closeloop.tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Kind, Status
 from closeloop.tickets.models import Ticket
 
 from . import deadlines
@@ -26,7 +26,7 @@ QUEUES = {
     "all": _("All tickets"),
 }
 PAGE_SIZE = 50
-ACTIVE = [*OPEN_STATUSES, Status.RESOLVED]
+ACTIVE = ACTIVE_STATUSES
 
 
 def within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
@@ -61,7 +61,9 @@ def my_tickets(user: User) -> QuerySet[Ticket]:
     q = Q(handler=user) | Q(first_contact_owner=user)
     if user.has_role(Role.LIAISON) and user.department_id:
         q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-    return Ticket.objects.filter(selectors.ticket_visibility_q(user)).filter(q, status__in=ACTIVE)
+    return Ticket.objects.filter(selectors.ticket_visibility_q(user)).filter(
+        q, status__literal_in=ACTIVE
+    )
 
 
 def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
@@ -76,11 +78,11 @@ def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
         q = Q(handler=user) | Q(first_contact_owner=user)
         if user.has_role(Role.LIAISON) and user.department_id:
             q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-        return base.filter(q, status__in=ACTIVE)
+        return base.filter(q, status__literal_in=ACTIVE)
     if name == "department":
-        return base.filter(department_id__in=user.department_scope, status__in=ACTIVE)
+        return base.filter(department_id__in=user.department_scope, status__literal_in=ACTIVE)
     if name == "open":
-        return base.filter(status__in=OPEN_STATUSES)
+        return base.filter(status__literal_in=OPEN_STATUSES)
     return base
 
 
