@@ -77,6 +77,13 @@ def test_quick_bench_prints_complete_json_lines(tmp_path: Path) -> None:
     for name in ("api.create_c1", "api.create_c8"):
         assert by_test[name]["errors"] == 0
         assert by_test[name]["req_per_s"] > 0 and by_test[name]["p99_ms"] >= by_test[name]["p50_ms"]
+        # Where the CPU went: the web workers, the client threads, and a PostgreSQL server
+        # on this machine (none for SQLite).
+        assert by_test[name]["worker_cpu_ms_per_req"] > 0
+        assert by_test[name]["client_cpu_ms_per_req"] > 0
+        db_cpu = by_test[name]["db_server_cpu_ms_per_req"]
+        assert (db_cpu is None) == (by_test[name]["database"]["vendor"] == "sqlite")
+        assert db_cpu is None or db_cpu > 0
     assert by_test["intake.services"]["tickets_per_s"] > 0
     for name in ("search.api_district", "search.api_company", "search.api_absent"):
         assert by_test[name]["status"] == 200 and by_test[name]["count"] is not None, name
