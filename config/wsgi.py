@@ -10,6 +10,6 @@ application = get_wsgi_application()
 
 # What the project loads (apps, models, views, serializers) lives as long as the process. Kept
 # out of the garbage collector's full passes, which otherwise walk it all and pause a request
-# for ~80 ms in a web worker (docs/performance.md, "Pauses").
+# for ~80 ms in a web worker (docs/performance.md, "What changed since the first run").
 import_module(settings.ROOT_URLCONF)
 gc.freeze()
