@@ -302,7 +302,10 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
                 )
                 open_now.append(started)
                 active.add(milestone)
-    _summarise(ticket, open_now)
+    _summarise(
+        ticket,
+        [(d.due_at, d.state) for d in open_now if d.closed_at is None and d.paused_at is None],
+    )
 
 
 def deadline_start(
@@ -517,13 +520,18 @@ def deadline_extend(deadline: Deadline, until: datetime, now: datetime) -> Deadl
 
 def ticket_deadlines_summarise(ticket: Ticket) -> None:
     """Keep the ticket's nearest due moment and worst state, which queues sort and filter on."""
-    _summarise(ticket, list(ticket.deadlines.filter(closed_at__isnull=True)))
+    _summarise(
+        ticket,
+        list(
+            ticket.deadlines.filter(closed_at__isnull=True, paused_at__isnull=True).values_list(
+                "due_at", "state"
+            )
+        ),
+    )
 
 
-def _summarise(ticket: Ticket, open_deadlines: Iterable[Deadline]) -> None:
-    running = [
-        (d.due_at, d.state) for d in open_deadlines if d.closed_at is None and d.paused_at is None
-    ]
+def _summarise(ticket: Ticket, running: list[tuple[datetime, str]]) -> None:
+    """`running`: the due moment and state of each deadline whose clock runs."""
     next_due = min((due for due, _state in running), default=None)
     worst = max((state for _due, state in running), key=lambda s: SEVERITY[s], default="")
     if (ticket.next_due_at, ticket.deadline_state) != (next_due, worst):

@@ -15,6 +15,7 @@ from closeloop.channels.web import dashboard, deadlines, queues
 from closeloop.sla.models import Deadline
 from closeloop.sla.services import ticket_deadlines_summarise
 from closeloop.tickets import selectors, services
+from closeloop.tickets.choices import ACTIVE_STATUSES
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,7 @@ def test_department_inbox_is_what_the_person_may_see_there(
     listed = set(queues.queue_tickets(user, "department").values_list("number", flat=True))
     visible = set(
         Ticket.objects.filter(selectors.ticket_visibility_q(user), department=centre.dept_a)
-        .filter(status__in=queues.ACTIVE)
+        .filter(status__in=ACTIVE_STATUSES)
         .values_list("number", flat=True)
     )
     assert listed == visible == {mine.number}

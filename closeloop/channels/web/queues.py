@@ -26,7 +26,6 @@ QUEUES = {
     "all": _("All tickets"),
 }
 PAGE_SIZE = 50
-ACTIVE = ACTIVE_STATUSES
 
 
 def within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
@@ -58,12 +57,7 @@ def default_queue(user: User) -> str:
 def my_tickets(user: User) -> QuerySet[Ticket]:
     """Tickets a person answers for now: held by them, first taken by them (agents follow up
     their callers), or — for liaisons — waiting in their department."""
-    q = Q(handler=user) | Q(first_contact_owner=user)
-    if user.has_role(Role.LIAISON) and user.department_id:
-        q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-    return Ticket.objects.filter(selectors.ticket_visibility_q(user)).filter(
-        q, status__literal_in=ACTIVE
-    )
+    return queue_tickets(user, "mine")
 
 
 def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
@@ -78,9 +72,11 @@ def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
         q = Q(handler=user) | Q(first_contact_owner=user)
         if user.has_role(Role.LIAISON) and user.department_id:
             q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-        return base.filter(q, status__literal_in=ACTIVE)
+        return base.filter(q, status__literal_in=ACTIVE_STATUSES)
     if name == "department":
-        return base.filter(department_id__in=user.department_scope, status__literal_in=ACTIVE)
+        return base.filter(
+            department_id__in=user.department_scope, status__literal_in=ACTIVE_STATUSES
+        )
     if name == "open":
         return base.filter(status__literal_in=OPEN_STATUSES)
     return base
