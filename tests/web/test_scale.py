@@ -28,6 +28,20 @@ def _due(t: Any, state: str, hours: float) -> None:
     )
 
 
+def _missed(t: Any, milestone: str, closed_at: Any = None) -> Deadline:
+    """A deadline of `t` that fell due two days ago (and, with `closed_at`, was stopped)."""
+    now = timezone.now()
+    return Deadline.objects.create(
+        ticket=t,
+        milestone=milestone,
+        rule={},
+        started_at=now - timedelta(days=5),
+        due_at=now - timedelta(days=2),
+        state="overdue",
+        closed_at=closed_at,
+    )
+
+
 def test_topbar_counts_stop_at_the_cap(
     centre: Any, login: Any, register: Any, monkeypatch: Any
 ) -> None:
@@ -83,15 +97,7 @@ def test_dashboard_overdue_includes_a_late_return_visit(
         centre.handler_a, in_progress.number, reply="已处理", validity="valid"
     )
     Deadline.objects.filter(ticket=resolved).update(closed_at=timezone.now())
-    now = timezone.now()
-    Deadline.objects.create(
-        ticket=resolved,
-        milestone="return_visit",
-        rule={},
-        started_at=now - timedelta(days=5),
-        due_at=now - timedelta(days=2),
-        state="overdue",
-    )
+    _missed(resolved, "return_visit")
     ticket_deadlines_summarise(resolved)
     open_one = register()
     figures = dashboard.dashboard_figures(centre.supervisor)
@@ -107,17 +113,8 @@ def test_dashboard_milestones_count_running_deadlines_only(centre: Any, register
     """A deadline missed and then stopped (the ticket was transferred, say) stays overdue in
     the ledger but no longer runs: the dashboard's milestone counts leave it out."""
     t = register()
-    now = timezone.now()
-    for closed_at in (None, now):
-        Deadline.objects.create(
-            ticket=t,
-            milestone="department_response",
-            rule={},
-            started_at=now - timedelta(days=5),
-            due_at=now - timedelta(days=2),
-            state="overdue",
-            closed_at=closed_at,
-        )
+    _missed(t, "department_response")
+    _missed(t, "department_response", closed_at=timezone.now())
     figures = dashboard.dashboard_figures(centre.supervisor)
     milestones = {row["milestone"]: row for row in figures["by_milestone"]}
     assert milestones["department_response"]["overdue"] == 1
