@@ -408,7 +408,9 @@ def _working_days(start: datetime, limit: TimeLimit, cal: WorkCalendar, explain:
     due_day = cal.working_day_nth(day, limit.amount, include_day=counted)
     due, note = _day_end(cal, due_day, limit.end_time)
     first = day if counted else day + DAY
-    provisional = bool(cal.uncovered_years(first, due_day))
+    # A rule that counts the start day looked the day up, even if it then did not count it.
+    consulted = day if limit.count_start_day else first
+    provisional = bool(cal.uncovered_years(consulted, due_day))
     if not explain:
         return Deadline(due_at=due, provisional=provisional)
 
@@ -416,7 +418,7 @@ def _working_days(start: datetime, limit: TimeLimit, cal: WorkCalendar, explain:
     if limit.count_start_day and not counted:
         lines.append(_start_not_counted_line(cal, limit, day))
     lines += _skipped_lines(cal, first, due_day)
-    lines += _provisional_lines(cal, first, due_day)
+    lines += _provisional_lines(cal, consulted, due_day)
     lines.append(_due_line(due, note))
     return Deadline(due_at=due, provisional=provisional, explanation=lines)
 
