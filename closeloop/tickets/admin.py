@@ -89,7 +89,9 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["number", "subject"]
     date_hierarchy = "received_at"
     list_select_related = ["department", "handler", "customer"]
-    exclude = ["customer"]
+    # The query code lets its holder act as the customer on the portal; like the API, the
+    # admin never shows it.
+    exclude = ["customer", "public_code"]
     inlines = [EnclosureInline, EventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
@@ -130,7 +132,7 @@ class CustomerAdmin(ReadOnlyAdmin):
         protected = Ticket.objects.filter(customer=OuterRef("pk")).filter(
             selectors.identity_hidden_q(_viewer(request))
         )
-        return super().get_queryset(request).annotate(protected=Exists(protected))
+        return super().get_queryset(request).annotate(hidden=Exists(protected))
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Searching by name or phone would reveal masked customers.
@@ -138,11 +140,11 @@ class CustomerAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("name"))
     def shown_name(self, customer: Customer) -> str:
-        return selectors.MASK if getattr(customer, "protected", True) else customer.name
+        return selectors.MASK if getattr(customer, "hidden", True) else customer.name
 
     @admin.display(description=_("phone"))
     def shown_phone(self, customer: Customer) -> str:
-        return selectors.MASK if getattr(customer, "protected", True) else customer.phone
+        return selectors.MASK if getattr(customer, "hidden", True) else customer.phone
 
 
 @admin.register(IdentityDisclosure)

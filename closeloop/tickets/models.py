@@ -38,6 +38,9 @@ class Customer(TimeStampedModel):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     is_key_customer = models.BooleanField(_("key customer"), default=False)
+    # The record of a report or confidential case: made for that ticket alone and never found,
+    # reused or changed by another ticket, so the identity given on it reaches no other case.
+    protected = models.BooleanField(_("protected"), default=False)
 
     class Meta:
         verbose_name = _("customer")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from .choices import Status
+from .choices import Kind, Status
 from .models import Ticket
 
 DEFAULT_WINDOW_DAYS = 30
@@ -40,6 +40,7 @@ def similarity(a: str, b: str) -> float:
 class RepeatCandidate:
     number: str
     similarity: float
+    protected: bool = False  # a report or confidential case: named only to who may see it
 
 
 def repeat_candidates(
@@ -52,15 +53,20 @@ def repeat_candidates(
     window_days: int = DEFAULT_WINDOW_DAYS,
     threshold: float = DEFAULT_THRESHOLD,
     exclude_pk: int | None = None,
+    protected: bool | None = None,
 ) -> list[RepeatCandidate]:
     """Earlier tickets within the window that look like the same matter, most similar first.
 
     The query only narrows by indexed facts (phone, respondent and category, date); the text
-    is compared here, on at most `MAX_CANDIDATES` rows.
+    is compared here, on at most `MAX_CANDIDATES` rows. For a new ticket, `protected` says
+    whether it is a report or confidential: the phone then matches only cases on the same side
+    of that line, so the same phone never links a reporter to their ordinary cases.
     """
     same_matter = Q(pk__in=[])
     if phone:
-        same_matter |= Q(customer__phone=phone)
+        same_matter |= Q(customer__phone=phone) & (
+            Q() if protected is None else Q(customer__protected=protected)
+        )
     if respondent_department_id and category_id:
         same_matter |= Q(respondent_department_id=respondent_department_id, category_id=category_id)
     if not same_matter.children[1:]:
@@ -73,10 +79,14 @@ def repeat_candidates(
         .filter(received_at__lte=received_at)
         .exclude(status=Status.MERGED)
         .order_by("-received_at")
-        .values_list("number", "subject", "description")[:MAX_CANDIDATES]
+        .values_list("number", "subject", "description", "kind", "confidential")[:MAX_CANDIDATES]
     )
     found = [
-        RepeatCandidate(number, round(similarity(text, f"{subject} {description}"), 3))
-        for number, subject, description in rows
+        RepeatCandidate(
+            number,
+            round(similarity(text, f"{subject} {description}"), 3),
+            confidential or kind == Kind.REPORT,
+        )
+        for number, subject, description, kind, confidential in rows
     ]
     return sorted((c for c in found if c.similarity >= threshold), key=lambda c: -c.similarity)

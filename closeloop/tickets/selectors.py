@@ -111,6 +111,21 @@ def customer_view(ticket: Ticket, user: User) -> dict[str, Any] | None:
     }
 
 
+def repeat_candidates_shown(ticket: Ticket, user: User) -> list[dict[str, Any]]:
+    """The earlier cases this ticket may repeat, as `user` may be told of them.
+
+    On a protected ticket the hints are shown only to who may see its identity (linking a
+    report to the reporter's other cases would identify them); on any ticket, a report or
+    confidential case is named only to who may see its identity.
+    """
+    if user.may_see_identity:
+        return list(ticket.repeat_candidates)
+    if ticket.identity_protected:
+        return []
+    # An entry written before the flag existed counts as protected: hidden, not guessed.
+    return [c for c in ticket.repeat_candidates if c.get("protected") is False]
+
+
 def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str) -> None:
     """Log that `user` saw the unmasked identity on these tickets (only protected ones count)."""
     if not user.may_see_identity:
@@ -126,13 +141,18 @@ def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str)
 
 def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Ticket:
     """The ticket a customer asks about on the portal, proven by the phone they gave or the
-    query code they were given. Any mismatch is the same NotFound, so nothing is revealed."""
+    query code they were given. Any mismatch is the same NotFound, so nothing is revealed.
+
+    Reports, confidential and anonymous cases open by the query code alone: whoever holds such
+    a number (a department sees it, masked) must not learn whether a phone is the reporter's.
+    """
     ticket = Ticket.objects.select_related("customer", "category").filter(number=number).first()
     proven = False
     if ticket is not None:
+        by_phone = not (ticket.identity_protected or ticket.anonymous)
         if code and ticket.public_code:
             proven = constant_time_compare(code.strip().upper(), ticket.public_code)
-        elif phone and ticket.customer is not None and ticket.customer.phone:
+        elif phone and by_phone and ticket.customer is not None and ticket.customer.phone:
             proven = constant_time_compare(phone.strip(), ticket.customer.phone)
     if ticket is None or not proven:
         raise NotFound(f"ticket {number} not found", details={"number": number})

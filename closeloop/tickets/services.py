@@ -182,22 +182,38 @@ def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[s
         raise _invalid("enclosures", _("only letters and visits can list enclosed items"))
 
 
-def _customer_for(data: CustomerInput, *, key: bool) -> Customer:
-    """Reuse the caller's record when phone and name match; otherwise a new one."""
+def _customer_for(
+    data: CustomerInput, *, key: bool, protected: bool, by_staff: bool
+) -> tuple[Customer, list[str]]:
+    """The customer record for a new ticket, and the fields a member of staff changed on it.
+
+    A protected case (report, confidential) gets a record of its own, which no later ticket
+    finds: whatever the reporter said stays on the report. Otherwise the caller's record is
+    reused when name and phone match. Only staff may change it (the change is an event on the
+    new ticket); a public submission that differs from it gets a record of its own instead.
+    """
     existing = None
-    if data.phone:
-        existing = Customer.objects.filter(phone=data.phone, name=data.name).order_by("-id").first()
-    if existing is None:
-        return Customer.objects.create(**vars(data), is_key_customer=key)
+    if data.phone and not protected:
+        existing = (
+            Customer.objects.filter(phone=data.phone, name=data.name, protected=False)
+            .order_by("-id")
+            .first()
+        )
+    changes = (
+        {}
+        if existing is None
+        else {n: v for n, v in vars(data).items() if v and getattr(existing, n) != v}
+    )
+    if existing is None or (changes and not by_staff):
+        record = Customer.objects.create(**vars(data), is_key_customer=key, protected=protected)
+        return record, []
     changed = ["is_key_customer"] if key and not existing.is_key_customer else []
     existing.is_key_customer = existing.is_key_customer or key
-    for name, value in vars(data).items():
-        if value and getattr(existing, name) != value:
-            setattr(existing, name, value)
-            changed.append(name)
-    if changed:
-        existing.save(update_fields=[*changed, "updated_at"])
-    return existing
+    for name, value in changes.items():
+        setattr(existing, name, value)
+    if changes or changed:
+        existing.save(update_fields=[*changes, *changed, "updated_at"])
+    return existing, list(changes)
 
 
 def _request_digest(data: TicketInput) -> str:
@@ -340,6 +356,17 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
 def _register(draft: _Draft, number: str) -> Ticket:
     actor, data, now, pack = draft.actor, draft.data, draft.now, draft.pack
     result, category, routed = draft.result, draft.category, draft.routed
+    confidential = data.confidential or result.confidential
+    customer, customer_changes = (
+        _customer_for(
+            data.customer,
+            key=result.key_customer,
+            protected=confidential or data.kind == Kind.REPORT,
+            by_staff=actor is not None,
+        )
+        if data.customer
+        else (None, [])
+    )
     ticket = Ticket.objects.create(
         number=number,
         public_code=get_random_string(8, PUBLIC_CODE_ALPHABET),
@@ -354,9 +381,9 @@ def _register(draft: _Draft, number: str) -> Ticket:
         on_site=result.on_site or data.on_site,
         people_count=data.people_count,
         economic_loss=data.economic_loss,
-        confidential=data.confidential or result.confidential,
+        confidential=confidential,
         anonymous=data.anonymous,
-        customer=_customer_for(data.customer, key=result.key_customer) if data.customer else None,
+        customer=customer,
         respondent_department=draft.respondent,
         respondent_staff=data.respondent_staff,
         subject=data.subject,
@@ -394,6 +421,17 @@ def _register(draft: _Draft, number: str) -> Ticket:
             "via": "portal" if actor is None else "staff",
         },
     )
+    if customer_changes:
+        # Which fields, not their values: the timeline is not a second copy of the identity.
+        _event(
+            ticket,
+            actor,
+            "customer_update",
+            Status.REGISTERED,
+            Status.REGISTERED,
+            now,
+            {"fields": customer_changes},
+        )
     _repeats_flag(ticket)
     sla.deadlines_on_action(ticket, "register", actor, now)
     if result.decline:
@@ -421,11 +459,13 @@ def _repeats_flag(ticket: Ticket) -> None:
         respondent_department_id=ticket.respondent_department_id,
         category_id=ticket.category_id,
         exclude_pk=ticket.pk,
+        protected=ticket.identity_protected,
     )
     if candidates:
         ticket.is_repeat = True
         ticket.repeat_candidates = [
-            {"number": c.number, "similarity": c.similarity} for c in candidates
+            {"number": c.number, "similarity": c.similarity, "protected": c.protected}
+            for c in candidates
         ]
         ticket.save(update_fields=["is_repeat", "repeat_candidates"])
 
@@ -1044,6 +1084,16 @@ def ticket_merge(
                 "into",
                 _("ticket %(number)s is %(status)s and cannot take duplicates")
                 % {"number": into, "status": Status(original.status).label},
+            )
+        if original.identity_protected != ticket.identity_protected:
+            # A merge link names one ticket on the other: across this line it would tie a
+            # reporter to their ordinary cases for whoever sees the ordinary one.
+            raise _invalid(
+                "into",
+                _(
+                    "a report or confidential case can be merged only with another report or "
+                    "confidential case"
+                ),
             )
         ticket.merged_into = original
         Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)

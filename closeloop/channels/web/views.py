@@ -104,6 +104,7 @@ EVENT_LABELS: dict[str, Any] = {
     "reject_plan": gettext_lazy("Plan rejected"),
     "approve_extension": gettext_lazy("Extension decided"),
     "merged_in": gettext_lazy("Duplicate merged in"),
+    "customer_update": gettext_lazy("Customer details updated"),
     "escalate": gettext_lazy("Escalated"),
     "case_file": gettext_lazy("Case file opened"),
     "warning": gettext_lazy("Deadline near"),

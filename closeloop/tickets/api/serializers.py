@@ -350,7 +350,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_repeat_candidates(self, ticket: Ticket) -> list[dict]:
-        return list(ticket.repeat_candidates) if self._links_shown(ticket) else []
+        return selectors.repeat_candidates_shown(ticket, self.context["viewer"])
 
     @extend_schema_field(CustomerOutSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:

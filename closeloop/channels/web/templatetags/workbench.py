@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
 from closeloop.tickets.choices import Satisfaction, Severity, Status
+from closeloop.tickets.models import Customer
 
 from .. import deadlines, queues
 from ..access import staff_user
@@ -143,7 +145,15 @@ PAYLOAD_LABELS = {
     "via": _("Via"),
     "milestone": _("Milestone"),
     "basis": _("Basis"),
+    "fields": _("Changed"),
 }
+
+
+def _customer_field_label(name: str) -> Any:
+    try:
+        return getattr(Customer._meta.get_field(name), "verbose_name", name)
+    except FieldDoesNotExist:
+        return name
 
 
 @register.filter
@@ -168,6 +178,8 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
             value = MILESTONE_LABELS.get(value, value)
         elif key == "via":
             value = _("public portal") if value == "portal" else _("staff")
+        elif key == "fields" and isinstance(value, list):  # a customer record's changed fields
+            value = ", ".join(str(_customer_field_label(name)) for name in value)
         out.append((label, str(value)))
     files = payload.get("attachments")
     if isinstance(files, list) and files:
