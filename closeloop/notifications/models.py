@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +39,12 @@ class Notification(models.Model):
 
 class OutboxMessage(models.Model):
     """An email or SMS waiting to leave. Written in the same transaction as the change that
-    caused it, so a crash loses none; `key` is unique, so a retry never queues it twice."""
+    caused it, so a crash loses none; `key` is unique, so a retry never queues it twice.
+
+    A worker claims a few rows in one short transaction (`claimed_by`, `claimed_until`),
+    sends them outside any transaction and marks each one sent on its own: a crash repeats at
+    most the message in flight, and its claims come back once the lease has run out. A failed
+    send waits until `next_attempt_at`; after the last attempt the message is `failed_at`."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
@@ -52,12 +59,34 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # Unset means "at once"; a failed send sets it to the end of its backoff.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="outbox_pending")]
+        indexes = [
+            # Only the rows still to send: the table keeps every message ever sent.
+            models.Index(
+                fields=["created_at", "id"],
+                name="outbox_pending",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.address}"
+
+    @property
+    def stable_id(self) -> str:
+        return stable_id(self.key)
+
+
+def stable_id(key: str) -> str:
+    """The idempotency id a gateway sees for a message: the same on every attempt, and
+    without the internal ids the key is made of."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

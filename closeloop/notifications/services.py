@@ -1,11 +1,17 @@
 """Telling people: in-app notifications at once, email and SMS through the outbox."""
 
+import os
+import socket
+import time
+import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from closeloop.directory.models import User
@@ -68,35 +74,110 @@ def _schedule_delivery() -> None:
     outbox_deliver_task()
 
 
-def outbox_deliver(*, batch: int = 100, now: datetime | None = None) -> int:
-    """Send pending messages. Each row is locked while it is sent and marked sent in the same
-    transaction, so two workers never send the same row and a crash before the mark leaves it
-    pending (the gateway's `key` then drops the duplicate)."""
+def outbox_deliver(*, batch: int | None = None, now: datetime | None = None) -> int:
+    """Send what is due; return how many were sent. Safe with several workers at once.
+
+    Rows are claimed a few at a time in one short transaction, sent outside any transaction
+    (a slow gateway never holds a database lock, so registration never waits on it), and each
+    is marked sent or failed in a statement of its own. A crash therefore repeats at most the
+    message in flight, with the same `stable_id`, and its unsent claims come back when the
+    lease runs out. `now` fixes the clock for the claims and marks (tests).
+    """
+    batch = batch or settings.OUTBOX_BATCH
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    # Half the lease: a send started by then ends long before another worker may take the row.
+    send_window = settings.OUTBOX_LEASE_SECONDS / 2
     sent = 0
     while True:
-        with transaction.atomic():
-            rows = list(
-                OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(sent_at__isnull=True, attempts__lt=10)
-                .order_by("created_at", "id")[:batch]
-            )
-            for message in rows:
-                message.attempts += 1
-                try:
-                    _send(message)
-                except Exception as exc:  # a gateway failure is recorded and retried later
-                    message.last_error = str(exc)[:500]
-                    message.save(update_fields=["attempts", "last_error"])
-                    continue
-                message.sent_at = now or timezone.now()
-                message.save(update_fields=["attempts", "sent_at", "last_error"])
+        claimed_at = time.monotonic()
+        rows = outbox_claim(worker, batch=batch, now=now or timezone.now())
+        for message in rows:
+            if time.monotonic() - claimed_at > send_window:
+                outbox_release(worker)  # the rest waits for a fresh claim, below
+                break
+            try:
+                _send(message)
+            except Exception as exc:  # a gateway failure is recorded and retried later
+                outbox_mark_failed(message, str(exc) or type(exc).__name__, now=now)
+            else:
+                outbox_mark_sent(message, now=now)
                 sent += 1
-        if len(rows) < batch:
+        if not rows:
             return sent
+
+
+def outbox_claim(worker: str, *, batch: int, now: datetime) -> list[OutboxMessage]:
+    """Claim up to `batch` due messages for `worker` until the lease ends, in one short
+    transaction. SQLite takes its write lock at the start (IMMEDIATE), PostgreSQL skips the
+    rows another worker is claiming: either way no row is claimed twice."""
+    due = (
+        Q(sent_at__isnull=True, failed_at__isnull=True)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    )
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("created_at", "id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return []
+        until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        OutboxMessage.objects.filter(id__in=ids).update(claimed_by=worker, claimed_until=until)
+    return list(OutboxMessage.objects.filter(id__in=ids).order_by("created_at", "id"))
+
+
+def outbox_release(worker: str) -> int:
+    """Give back the claims `worker` still holds, unsent."""
+    return OutboxMessage.objects.filter(claimed_by=worker, sent_at__isnull=True).update(
+        claimed_by="", claimed_until=None
+    )
+
+
+def outbox_mark_sent(message: OutboxMessage, *, now: datetime | None = None) -> None:
+    # One statement, so its own transaction; a later attempt of a row already marked (the
+    # lease ran out under a stalled worker) keeps the first time.
+    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        sent_at=now or timezone.now(),
+        attempts=F("attempts") + 1,
+        claimed_by="",
+        claimed_until=None,
+    )
+
+
+def outbox_mark_failed(message: OutboxMessage, error: str, *, now: datetime | None = None) -> None:
+    """Record a failed send: retry after a backoff that doubles each time (capped at an
+    hour), or, after the last attempt, leave the message failed for the admin to see."""
+    now = now or timezone.now()
+    attempts = message.attempts + 1
+    delay = min(settings.OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), 3600)
+    last = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+        attempts=attempts,
+        last_error=error[:500],
+        next_attempt_at=None if last else now + timedelta(seconds=delay),
+        failed_at=now if last else None,
+        claimed_by="",
+        claimed_until=None,
+    )
 
 
 def _send(message: OutboxMessage) -> None:
     if message.channel == OutboxMessage.Channel.EMAIL:
-        send_mail(message.subject, message.body, None, [message.address])
+        email = EmailMessage(
+            message.subject,
+            message.body,
+            to=[message.address],
+            # Stable across attempts, so a receiving server can drop a repeat.
+            headers={"Message-ID": _message_id(message)},
+        )
+        email.send()
     else:
         sms_backend().send(to=message.address, text=message.body, key=message.key)
+
+
+def _message_id(message: OutboxMessage) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<{message.stable_id}@{domain}>"

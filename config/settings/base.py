@@ -204,6 +204,14 @@ HUEY = _huey(HUEY_IMMEDIATE)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="closeloop@localhost")
+# For the SMTP backend. A timeout, so a hung mail server cannot hold a worker for ever.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 LOGGING = {
     "version": 1,
@@ -215,4 +223,16 @@ LOGGING = {
 }
 
 # SMS leaves through a pluggable gateway; the default writes messages to the log.
+# `closeloop.notifications.sms.HttpBackend` posts to SMS_GATEWAY_URL (see docs/security.md).
 SMS_BACKEND = env.str("SMS_BACKEND", default="closeloop.notifications.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+
+# The outbox: how many messages a worker claims at once, how long its claim holds (a crashed
+# worker's messages come back after it), how often a failed send is tried, and the first
+# wait before a retry (doubled each time, at most an hour).
+OUTBOX_BATCH = env.int("CLOSELOOP_OUTBOX_BATCH", default=20)
+OUTBOX_LEASE_SECONDS = env.int("CLOSELOOP_OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("CLOSELOOP_OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_SECONDS = env.int("CLOSELOOP_OUTBOX_RETRY_SECONDS", default=60)
