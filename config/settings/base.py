@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served here: no CDN
     "django_htmx",
     "huey.contrib.djhuey",
     "closeloop.common",
@@ -149,6 +150,12 @@ SPECTACULAR_SETTINGS = {
     # The API reference is public; the endpoints it describes are not.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the drf-spectacular-sidecar package (pinned in uv.lock), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from the online validator: the page talks to this site only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Where policy packs live, and which one `closeloop init` loads by default.
