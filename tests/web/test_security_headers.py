@@ -95,7 +95,8 @@ def site(centre: Any) -> Any:
     )
     services.ticket_answer(centre.agent, c.number, reply="每月15日前申报。")
     article = kb.article_create(
-        centre.agent, kb.ArticleInput(title="申报期限", question="何时申报？", answer="15日前。")
+        centre.agent,
+        kb.ArticleInput(title="申报期限", question="何时申报？", answer="15日前。", public=True),
     )
     kb.article_publish(centre.supervisor, article.pk)
     qa.inspection_sample(qa.period_current(), seed=1)
