@@ -28,6 +28,13 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PASSWORD_OF = "pw-{}"  # tests/conftest.py's `person` sets this password
+# Chromium reports what the Content-Security-Policy blocks on the console; the event catches
+# the rest (a blocked style attribute, a script evaluated from a string).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline code"} ` +
+  `at ${e.sourceFile || document.location.href}:${e.lineNumber}`));
+"""
 
 
 def _chromium() -> str:
@@ -79,6 +86,7 @@ class Person:
             timezone_id="Asia/Shanghai",
         )
         self.context.set_default_timeout(15_000)
+        self.context.add_init_script(REPORT_CSP_VIOLATIONS)
         self.page = self.context.new_page()
         self.console: list[str] = []
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
@@ -139,6 +147,13 @@ class Person:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def csp_violations(self) -> list[str]:
+        return [
+            line
+            for line in self.console
+            if "Content Security Policy" in line or "CSP violation" in line
+        ]
+
     def close(self) -> None:
         self.context.close()
 
@@ -153,7 +168,11 @@ def person_at(browser: Any, live_server: Any) -> Iterator[Any]:
         return p
 
     yield make
+    violations = []
     for i, p in enumerate(people):
         if p.console:
             print(f"browser console of person {i}:", *p.console, sep="\n  ")
+        violations += p.csp_violations()
         p.close()
+    # Every browser test also proves that its pages work under the policy.
+    assert violations == [], "the Content-Security-Policy blocked something"

@@ -35,4 +35,15 @@
     if (event.target && event.target.id === "id_channel") { toggleEnclosures(); }
   });
   document.addEventListener("DOMContentLoaded", toggleEnclosures);
+  // "Answer with this" under a knowledge-base suggestion: the article's answer goes into the
+  // form's answer, and the article is recorded. Delegated: the suggestions arrive by htmx.
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("button.use-article") : null;
+    var form = button ? button.closest("form") : null;
+    if (!form) { return; }
+    var answer = form.querySelector("[name=answer]");
+    var article = form.querySelector("[name=article]");
+    if (answer) { answer.value = button.dataset.answer; }
+    if (article) { article.value = button.dataset.article; }
+  });
 })();
