@@ -87,6 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
+    # The migrations made the cache table already, unless the site used Redis back then.
+    call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
     pack_name = args.pack or settings.DEFAULT_PACK

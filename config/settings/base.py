@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -97,6 +98,35 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+
+# The cache every process shares: the portal's rate limits and spent challenges must be counted
+# once for the whole site, not once per web worker. Unset: a table in the database (created by
+# the migrations; good for the embedded default and one PostgreSQL); in production Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHE_TABLE = "closeloop_cache"
+
+
+def _caches() -> dict:
+    prefix = env.str("CACHE_KEY_PREFIX", default="closeloop")
+    if not CACHE_URL:
+        # The database cache culls a third of its rows past MAX_ENTRIES, spent challenges with
+        # them; set it well above what the portal's limits let the public create.
+        cache = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    elif CACHE_URL.split(":", 1)[0] in ("redis", "rediss", "unix"):
+        cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    else:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}"
+        )
+    return {"default": {**cache, "KEY_PREFIX": prefix}}
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 
