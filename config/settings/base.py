@@ -1,5 +1,9 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
+import contextlib
+import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -12,7 +16,38 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DATA_DIR = Path(env.str("CLOSELOOP_DATA_DIR", default=str(BASE_DIR / "var")))
 
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production")
+# SECRET_KEY from the environment wins. Without it the embedded default (dev.py) and the tests
+# use the installation's own key in DATA_DIR (installation_secret_key); production requires it.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+
+
+def installation_secret_key(data_dir: Path) -> str:
+    """The installation's own random key, made on its first start in DATA_DIR/secret_key (0600)
+    and read by every process after: web workers, the worker, the command.
+
+    Several processes may start at once with no key yet: each writes a whole key to a private
+    temporary file and links it into place, which fails if another got there first; everyone
+    then reads the one file that won, always complete.
+    """
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")  # 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it to make a new one")
+    return key
+
+
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

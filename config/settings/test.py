@@ -3,7 +3,9 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, _huey
+from .base import DATA_DIR, SECRET_KEY, _huey, installation_secret_key
+
+SECRET_KEY = SECRET_KEY or installation_secret_key(DATA_DIR)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core import signing
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = 60.0
 WORKERS = 3
 CHECK_LIMIT, CHECK_WINDOW = 30, 600  # closeloop/channels/portal/guard.py DEFAULT_LIMITS
 # Another database number than Huey's default (0), and a key prefix of this run alone.
+CHALLENGE_SALT = "closeloop.portal.challenge"
 REDIS_URL = os.environ.get("CLOSELOOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
@@ -98,11 +100,17 @@ def _database_of_its_own() -> Iterator[dict[str, str]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass(frozen=True)
+class Site:
+    port: int
+    data_dir: Path
+
+
 @pytest.fixture(scope="module", params=["database", "redis"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[int]:
-    """A prepared installation of its own, served by three web workers; yields the port.
+) -> Iterator[Site]:
+    """A prepared installation of its own, served by three web workers.
     "database": the default cache, a table in the site's database; "redis": CACHE_URL."""
     with contextlib.ExitStack() as stack:
         extra = dict(stack.enter_context(_database_of_its_own()))
@@ -110,7 +118,8 @@ def server(
             if not _redis_answers():
                 pytest.fail(f"Redis does not answer at {REDIS_URL} (set CLOSELOOP_TEST_REDIS_URL)")
             extra.update(CACHE_URL=REDIS_URL, CACHE_KEY_PREFIX=f"cl-test-{uuid.uuid4().hex}")
-        env = _env(tmp_path_factory.mktemp(f"closeloop-{request.param}"), **extra)
+        data_dir = tmp_path_factory.mktemp(f"closeloop-{request.param}")
+        env = _env(data_dir, **extra)
         subprocess.run(
             [sys.executable, "-m", "closeloop.cli", "init"],
             env=env,
@@ -119,7 +128,7 @@ def server(
             capture_output=True,
             timeout=180,
         )
-        yield stack.enter_context(_running(env))
+        yield Site(stack.enter_context(_running(env)), data_dir)
 
 
 @contextlib.contextmanager
@@ -207,8 +216,8 @@ def _at_once(count: int, call: object) -> list[int]:
         return list(pool.map(lambda _i: call(), range(count)))
 
 
-def test_the_check_limit_holds_across_workers(server: int) -> None:
-    visitor = Visitor(server, "127.0.0.2")
+def test_the_check_limit_holds_across_workers(server: Site) -> None:
+    visitor = Visitor(server.port, "127.0.0.2")
     assert visitor.request("GET", "/portal/check/")[0] == 200  # the CSRF cookie; reading is free
     first_window = int(time.time() // CHECK_WINDOW)
     statuses = _at_once(
@@ -224,8 +233,8 @@ def test_the_check_limit_holds_across_workers(server: int) -> None:
         assert accepted == CHECK_LIMIT
 
 
-def test_a_challenge_is_accepted_once(server: int) -> None:
-    customer = Visitor(server, "127.0.0.3")
+def test_a_challenge_is_accepted_once(server: Site) -> None:
+    customer = Visitor(server.port, "127.0.0.3")
     answered = customer.challenge("/portal/submit/")
     case = {"kind": "consultation", "subject": "发票申领", "description": "怎样申领发票？"}
     status, _page = customer.request(
@@ -237,9 +246,18 @@ def test_a_challenge_is_accepted_once(server: int) -> None:
     code = re.search(r'data-testid="code">([^<]+)<', page)
     assert number and code
 
-    replayer = Visitor(server, "127.0.0.4")
+    replayer = Visitor(server.port, "127.0.0.4")
     form = {**replayer.challenge("/portal/check/"), "number": number.group(1)}
     form["code"] = code.group(1)
     statuses = _at_once(12, lambda: replayer.request("POST", "/portal/check/", form)[0])
     # 302: the challenge passed and the case was shown; 400: the spent token was refused.
     assert sorted(statuses) == [302] + [400] * 11
+
+
+def test_the_workers_sign_with_the_installation_key(server: Site) -> None:
+    """The key `init` made in the data directory, not one written in the code."""
+    key = (server.data_dir / "secret_key").read_text().strip()
+    token = Visitor(server.port, "127.0.0.5").challenge("/portal/check/")["token"]
+    assert set(signing.loads(token, key=key, salt=CHALLENGE_SALT)) == {"n", "h"}
+    with pytest.raises(signing.BadSignature):
+        signing.loads(token, key="insecure-dev-key-change-me-in-production", salt=CHALLENGE_SALT)
