@@ -318,6 +318,18 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from closeloop.directory.services import user_unlock
+
+    _require_migrated()
+    cleared = user_unlock(args.username)
+    if cleared:
+        print(f"Unlocked {args.username}: cleared {cleared} records of failed log-ins.")
+    else:
+        print(f"{args.username} had no failed log-ins to clear.")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from closeloop.directory.services import user_token
 
@@ -600,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--password", metavar="P")
     q.add_argument("--display-name", metavar="NAME")
     q.set_defaults(handler=cmd_user_add)
+    q = user_sub.add_parser("unlock", help="lift a login lockout: forget the failed log-ins")
+    q.add_argument("username")
+    q.set_defaults(handler=cmd_user_unlock)
 
     p = sub.add_parser("token", help="print a user's API token (created if missing)")
     p.add_argument("username")

@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
 import contextlib
+import datetime
 import os
 import secrets
 import tempfile
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "closeloop.common",
     "closeloop.directory",
     "closeloop.policy",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -194,6 +198,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Axes' backend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (django-axes; closeloop/directory/lockout.py; docs/security.md). A failure
+# counts for LOCKOUT_MINUTES after the latest failure of its record; each rule locks at its
+# own number of failures: an account from one address, an address, an account from anywhere.
+LOCKOUT_MINUTES = env.int("CLOSELOOP_LOCKOUT_MINUTES", default=15)
+LOCKOUT_RULES = [
+    (["username", "ip_address"], env.int("CLOSELOOP_LOCKOUT_PER_ACCOUNT_AND_ADDRESS", default=5)),
+    (["ip_address"], env.int("CLOSELOOP_LOCKOUT_PER_ADDRESS", default=20)),
+    (["username"], env.int("CLOSELOOP_LOCKOUT_PER_ACCOUNT", default=30)),
+]
+if LOCKOUT_MINUTES < 1 or min(limit for _rule, limit in LOCKOUT_RULES) < 1:
+    raise ImproperlyConfigured("CLOSELOOP_LOCKOUT_* must be whole numbers of 1 or more")
+AXES_LOCKOUT_PARAMETERS = [rule for rule, _limit in LOCKOUT_RULES]
+AXES_FAILURE_LIMIT = min(limit for _rule, limit in LOCKOUT_RULES)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOCKOUT_MINUTES)
+AXES_HANDLER = "closeloop.directory.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "closeloop.directory.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "closeloop.directory.lockout.client_address"
+# An attempt refused during a lockout does not restart it, so the time the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Every failed log-in stays on record (admin: access failures), not only the counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -285,7 +317,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     # The Huey consumer installs its own handler; without this its lines print twice.
-    "loggers": {"huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "huey": {"level": "INFO", "propagate": False},
+        # Lockouts and unlocks are logged whatever LOG_LEVEL says.
+        "closeloop.security": {"level": "WARNING"},
+    },
 }
 
 # SMS leaves through a pluggable gateway; the default writes messages to the log.
