@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from closeloop.cli import main
-from closeloop.directory.services import user_create, user_unlock
+from closeloop.directory.services import user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +107,8 @@ def test_a_lockout_is_logged_and_recorded(frozen: object, caplog: pytest.LogCapt
     assert WRONG not in caplog.text
 
     from axes.models import AccessAttempt, AccessFailureLog
+
+    from closeloop.directory.services import user_unlock
 
     attempt = AccessAttempt.objects.get(username="alice", ip_address="10.1.2.3")
     assert attempt.failures_since_start == 5
