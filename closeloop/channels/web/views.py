@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
+from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
@@ -29,6 +30,7 @@ from .queues import within
 
 class LoginView(auth_views.LoginView):
     template_name = "workbench/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
     next_page = "web:home"
 
