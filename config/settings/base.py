@@ -133,7 +133,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["closeloop.channels.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "closeloop.channels.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "closeloop.channels.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "closeloop.channels.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
