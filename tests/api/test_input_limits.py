@@ -178,6 +178,11 @@ def test_a_url_that_names_no_endpoint_answers_in_the_error_shape(
     assert_error(api(centre.agent).client.get(path), 404, "not_found")
 
 
+def test_a_request_django_refuses_answers_in_the_error_shape(api: Any, centre: Centre) -> None:
+    response = api(centre.agent).client.get("/api/v1/tickets", HTTP_HOST="elsewhere.example")
+    assert_error(response, 400, "bad_request")
+
+
 def test_a_server_error_answers_in_the_error_shape(
     api: Any, centre: Centre, monkeypatch: Any
 ) -> None:

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 ERRORS_DOC = {
     400: "Not valid: `validation_error` (`details` names each field or parameter and its "
-    "problems), `parse_error` (the body is not JSON, or nests too deep).",
+    "problems), `parse_error` (the body is not JSON, or nests too deep), `bad_request` (a "
+    "request refused before the API reads it, e.g. for its Host header).",
     401: "`not_authenticated` or `authentication_failed`: no valid token or session.",
     403: "`permission_denied`: not for the caller's role or scope (or a session request "
     "without its CSRF token).",
