@@ -8,6 +8,7 @@ in one transaction. Nothing else assigns `Ticket.status`.
 
 import hashlib
 import json
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +23,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from closeloop.common.dates import date_problem
 from closeloop.common.errors import (
     Conflict,
     InvalidTransition,
@@ -308,6 +310,10 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
     """
     pack = pack_active()
     _check_input(data, pack.kinds, pack.channels)
+    for name in ("received_at", "occurred_at"):
+        moment = getattr(data, name)
+        if moment is not None and (problem := date_problem(moment)):
+            raise _invalid(name, problem)
     received_at = data.received_at or now
     if received_at > now:
         raise _invalid("received_at", _("received_at cannot be in the future"))
@@ -1133,6 +1139,9 @@ def ticket_supervise(
 ) -> Ticket:
     note = _required_text(note, "note")
 
+    if due_at is not None and (problem := date_problem(due_at)):
+        raise _invalid("due_at", problem)
+
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         if due_at is not None and due_at <= now:
             raise _invalid("due_at", _("a supervision deadline must be in the future"))
@@ -1156,6 +1165,8 @@ def ticket_extend(
     """Request an extension of a running deadline (by default the resolve or reply one);
     a supervisor or leader approves it. The pack may cap how far it reaches."""
     reason = _required_text(reason, "reason", 1000)
+    if problem := date_problem(until):
+        raise _invalid("until", problem)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         if until <= now:
@@ -1241,6 +1252,40 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
 }
 
 
+# The extension a file of each accepted type is stored and downloaded with. A file is named
+# for the type it was checked to be, never for what its name claims: an HTML page sent as
+# text/plain becomes x.txt, which no browser or file server will run.
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt",),
+    "audio/mpeg": (".mp3",),
+    "audio/wav": (".wav",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+}
+# What a browser may render or run, whatever type a site configures as accepted.
+_ACTIVE_EXTENSIONS = {".htm", ".html", ".shtml", ".xht", ".xhtml", ".svg", ".svgz", ".js", ".mjs"}
+_ACTIVE_EXTENSIONS |= {".xml", ".xsl", ".xslt", ".swf", ".php", ".cgi"}
+
+
+def attachment_filename(name: str, content_type: str) -> str:
+    """`name` with the extension of `content_type`: kept when it is one of that type's,
+    otherwise replaced (`x.html` as text/plain is `x.txt`; a type without a known, inert
+    extension gets `.bin`)."""
+    name = " ".join(name.replace("\\", "/").rsplit("/", 1)[-1].split()).strip(". ")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    ext = f".{ext}".lower() if ext else ""
+    allowed = _EXTENSIONS.get(content_type) or (mimetypes.guess_extension(content_type) or "",)
+    if ext in allowed and ext not in _ACTIVE_EXTENSIONS:
+        return f"{stem[:180]}{ext}"
+    wanted = allowed[0] if allowed[0] and allowed[0] not in _ACTIVE_EXTENSIONS else ".bin"
+    return f"{(stem or 'file')[:180]}{wanted}"
+
+
 def _content_matches(content_type: str, head: bytes) -> bool:
     if content_type == "text/plain":
         try:
@@ -1299,14 +1344,15 @@ def ticket_attach(
             )
         saved = []
         for f, data in contents:
+            filename = attachment_filename(f.name, f.content_type)
             attachment = Attachment(
                 ticket=ticket,
-                filename=f.name[:200],
+                filename=filename,
                 content_type=f.content_type,
                 size=len(data),
                 uploaded_by=actor,
             )
-            attachment.file.save(f.name[-100:], ContentFile(data), save=False)
+            attachment.file.save(filename[-100:], ContentFile(data), save=False)
             attachment.save()
             saved.append({"id": attachment.pk, "filename": attachment.filename, "size": len(data)})
         return None, {"attachments": saved}

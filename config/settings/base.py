@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that every answer carries the policy, static files included.
     "csp.middleware.CSPMiddleware",
+    "closeloop.channels.middleware.BodySizeLimitMiddleware",  # before anything reads a body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -254,9 +255,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["closeloop.channels.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "closeloop.channels.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "closeloop.channels.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "closeloop.channels.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -304,6 +305,16 @@ ATTACHMENT_CONTENT_TYPES = env.list(
     ],
 )
 ECONOMIC_LOSS_MAX = env.int("CLOSELOOP_ECONOMIC_LOSS_MAX", default=1_000_000_000)
+
+# Request bodies, refused (413) by their Content-Length before they are read: file uploads
+# (multipart) up to UPLOAD_MAX_BYTES, by default room for the most attachments a request may
+# carry; any other body up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's setting, which also
+# bounds the form fields of an upload). See docs/security.md.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CLOSELOOP_BODY_MAX_BYTES", default=2_621_440)
+UPLOAD_MAX_BYTES = env.int(
+    "CLOSELOOP_UPLOAD_MAX_BYTES",
+    default=ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_COUNT + DATA_UPLOAD_MAX_MEMORY_SIZE,
+)
 
 # Background work: Huey on SQLite by default, Redis when HUEY_REDIS_URL is set.
 HUEY_REDIS_URL = env.str("HUEY_REDIS_URL", default="")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
+from closeloop.common.paging import page_number
 from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
@@ -21,8 +22,9 @@ from closeloop.tickets import selectors
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
+from ..downloads import attachment_response
 from . import actions, deadlines, queues
-from .access import home_for, staff_required, staff_user
+from .access import home_for, safe_next, staff_required, staff_user
 from .dashboard import dashboard_figures
 from .forms import QueueFilterForm
 from .queues import within
@@ -71,15 +73,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         data.setlist("deadline_state", data.getlist("deadline"))
     form = QueueFilterForm(data or None, pack=pack)
     filters = form.cleaned_data if form.is_valid() else {}
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.GET.get("page")) or 1  # not a page number: the first
     qs = queues.apply_filters(user, queues.queue_tickets(user, name), filters)
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:list")
     urgency_names = {level.code: level.name for level in pack.urgency.levels}
     rows = queues.queue_rows(tickets, user, urgency_names)
+    past_end = page > 1 and not rows  # a stale link, or a made-up number
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -92,8 +92,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "has_next": has_next,
+            "past_end": past_end,
             "query": query.urlencode(),
         },
+        status=404 if past_end else 200,  # the list, empty, says so
     )
 
 
@@ -247,12 +249,7 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     attachment = ticket.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    return attachment_response(attachment)
 
 
 # --------------------------------------------------------------------------- supervisor
@@ -311,7 +308,7 @@ def row_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     status, form, level, message = run_action(request, user, ticket, action)
     if not _is_htmx(request):
         getattr(messages, "success" if status == 200 else "error")(request, message)
-        return redirect(request.POST.get("back") or "web:home")
+        return redirect(safe_next(request, request.POST.get("back")))
     ticket = selectors.ticket_after_action(ticket)
     context = {
         "ticket": ticket,
