@@ -27,47 +27,9 @@ from closeloop.tickets.recipients import recipients_for
 from . import clock
 from .calendar import ALWAYS_OPEN, WorkCalendar, YearNotice, calendar_with_notice, china_calendar
 from .labels import STATE_LABELS, UNIT_LABELS, milestone_label
+from .milestones import AFTER_RESOLVE, DEFAULT_START, LEADER_MEETS, MET_BY
 from .models import CalendarNotice, CaseFile, Deadline, DeadlineState, EscalationRecord
 from .timelimits import TimeLimit, deadline_compute
-
-# Where each milestone's clock starts unless the pack names another start event.
-DEFAULT_START = {
-    "accept": "registered",
-    "dispatch": "accepted",
-    "assign": "dispatched",
-    "first_contact": "dispatched",
-    "department_response": "dispatched",
-    "progress_report": "dispatched",
-    "reply": "registered",
-    "resolve": "registered",
-    "return_visit": "resolved",
-    "leader_review": "registered",
-    "suggestion_feedback": "registered",
-    "supervision": "escalated",
-}
-
-# Which ticket action meets which milestone.
-MET_BY = {
-    "accept": {"accept"},
-    "decline": {"accept"},
-    "answer": {"accept", "first_contact", "reply", "resolve", "suggestion_feedback"},
-    "dispatch": {"dispatch"},
-    "assign": {"assign"},
-    "progress": {"first_contact", "department_response", "progress_report", "supervision"},
-    "submit_plan": {"department_response"},
-    "approve_plan": {"leader_review"},
-    "reject_plan": {"leader_review"},
-    "resolve": {
-        "first_contact",
-        "department_response",
-        "progress_report",
-        "reply",
-        "resolve",
-        "suggestion_feedback",
-        "supervision",
-    },
-    "visit": {"return_visit"},
-}
 
 # The start events an action emits (a milestone starts when its start event happens).
 EMITS = {
@@ -91,8 +53,6 @@ DEPARTMENT_MILESTONES = {
     "progress_report",
     "supervision",
 }
-# Still running after the ticket is resolved.
-AFTER_RESOLVE = {"return_visit", "leader_review"}
 # Restarted when a dissatisfied customer or a reopen sends the ticket back to work.
 ON_REOPEN = {"reply", "resolve"}
 DEFAULT_WARN_SHARE = 0.75
@@ -256,12 +216,8 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     running = [d for d in open_now if d.milestone != "correction"]
 
     met = set(MET_BY.get(action, ()))
-    if (
-        action in ("note", "supervise", "remind")
-        and actor is not None
-        and actor.has_role(Role.LEADER)
-    ):
-        met.add("leader_review")  # a leader's written instruction (批示) on the case
+    if action in LEADER_MEETS and actor is not None and actor.has_role(Role.LEADER):
+        met |= LEADER_MEETS[action]  # a leader's written instruction (批示) on the case
     work_ends = ticket.status in FINAL_STATUSES or action in ("resolve", "answer")
     for deadline in running:
         if deadline.milestone in met:
@@ -283,6 +239,11 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     if action == "assign":
         for deadline in running:
             _hold(deadline, ticket)
+    elif action in ("dispatch", "transfer"):
+        # The department that receives the ticket holds its running clocks from now on.
+        for deadline in running:
+            if deadline.closed_at is None:
+                _hold(deadline, ticket)
 
     starts = list(EMITS.get(action, []))
     reopened = action == "reopen" or (action == "visit" and ticket.status != "resolved")
@@ -293,6 +254,16 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
             wanted = start_event in starts or (reopened and milestone in ON_REOPEN)
             if reopened and ticket.department_id and milestone == "department_response":
                 wanted = True
+            if (
+                "dispatched" in starts
+                and start_event == "registered"
+                and milestone in DEPARTMENT_MILESTONES
+                and milestone not in active
+                and ticket.deadlines.filter(milestone=milestone).exists()
+            ):
+                # A department's clock that ran from the first report (road rescue: 12 h)
+                # starts afresh for the next department once a transfer stopped it.
+                wanted, start_event = True, "dispatched"
             if wanted and milestone not in active:
                 # A case's own clock starts when it really arrived (a letter's day of
                 # receipt), not when it was typed in.

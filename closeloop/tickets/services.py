@@ -47,6 +47,7 @@ from .choices import (
     EnclosureDisposition,
     ExtensionState,
     Kind,
+    ReplyMethod,
     Satisfaction,
     Status,
     Validity,
@@ -954,6 +955,33 @@ def ticket_resolve(
 
     article_draft_task(ticket.pk)
     return ticket
+
+
+def ticket_reply(
+    actor: User,
+    number: str,
+    *,
+    reply: str,
+    method: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record the reply given to the customer — what they were told and how (答复). It meets
+    the pack's `reply` clock and a suggestion's feedback; the ticket's status stays."""
+    reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
+    if method not in ReplyMethod.values:
+        raise _invalid(
+            "method",
+            _("method must be one of: %(v)s") % {"v": ", ".join(ReplyMethod.values)},
+        )
+    return _act(
+        actor,
+        number,
+        "reply",
+        version,
+        now,
+        lambda t, n: (None, {"reply": reply, "method": method}),
+    )
 
 
 def ticket_visit(

@@ -133,6 +133,14 @@ SPECS: dict[str, ActionSpec] = {
             "primary",
         ),
         ActionSpec(
+            "reply",
+            _("Reply to the customer"),
+            forms.CustomerReplyForm,
+            lambda u, n, cd, v: S.ticket_reply(
+                u, n, reply=cd["reply"], method=cd["method"], version=v
+            ),
+        ),
+        ActionSpec(
             "visit",
             _("Return visit"),
             forms.VisitForm,

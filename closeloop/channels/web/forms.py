@@ -13,6 +13,7 @@ from closeloop.tickets.choices import (
     CustomerType,
     EnclosureDisposition,
     Kind,
+    ReplyMethod,
     Satisfaction,
     Status,
     Validity,
@@ -187,6 +188,15 @@ class ReplyForm(VersionedForm):
     reply = forms.CharField(
         label=_("Reply"), max_length=settings.TICKET_TEXT_MAX, widget=_textarea(3)
     )
+
+
+class CustomerReplyForm(VersionedForm):
+    reply = forms.CharField(
+        label=_("What the customer was told"),
+        max_length=settings.TICKET_TEXT_MAX,
+        widget=_textarea(3),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=ReplyMethod.choices)
 
 
 class DepartmentForm(VersionedForm):

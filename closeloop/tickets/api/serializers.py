@@ -11,7 +11,15 @@ from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, Ver
 from closeloop.sla.services import deadline_view
 
 from .. import selectors
-from ..choices import Channel, CustomerType, EnclosureDisposition, Kind, Satisfaction, Validity
+from ..choices import (
+    Channel,
+    CustomerType,
+    EnclosureDisposition,
+    Kind,
+    ReplyMethod,
+    Satisfaction,
+    Validity,
+)
 from ..models import Ticket, TicketEvent
 from ..services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 
@@ -169,6 +177,11 @@ class TextSerializer(VersionedSerializer):
 
 class ReplySerializer(VersionedSerializer):
     reply = _text(settings.TICKET_TEXT_MAX)
+
+
+class CustomerReplySerializer(VersionedSerializer):
+    reply = _text(settings.TICKET_TEXT_MAX, help_text="What the customer was told.")
+    method = serializers.ChoiceField(ReplyMethod.choices, help_text="How they were told.")
 
 
 class PlanSerializer(VersionedSerializer):
