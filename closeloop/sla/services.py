@@ -407,36 +407,62 @@ def _local(moment: datetime, cal: WorkCalendar) -> str:
 # --------------------------------------------------------------------------- extensions
 
 
-def deadline_for_extension(ticket: Ticket, milestone: str | None) -> Deadline:
-    """The running deadline an extension request moves: the named milestone, or the ticket's
-    resolve / reply deadline, or else the latest running one."""
+# The clocks a department answers for, which its extension request moves unless it names
+# another: never the supervisor's own order (督办), whose due moment the supervisor set.
+DEPARTMENT_EXTENDS = {
+    "assign",
+    "first_contact",
+    "department_response",
+    "progress_report",
+    "reply",
+    "resolve",
+    "suggestion_feedback",
+}
+
+
+def deadline_for_extension(
+    ticket: Ticket, milestone: str | None, requester: User | None = None
+) -> Deadline:
+    """The running deadline an extension request moves: the named milestone; by default the
+    one the requester answers for — a liaison's or handler's: their department's running
+    clocks, the most urgent (earliest due) first; anyone else's: the resolve or reply
+    deadline, or else the most urgent running one."""
     # Recurring reports are not extended: each day's report is its own deadline.
-    running = [
-        d
-        for d in ticket.deadlines.filter(closed_at__isnull=True).order_by("-due_at")
-        if not d.rule.get("recurring")
-    ]
-    by_milestone = {d.milestone: d for d in reversed(running)}
+    running = sorted(
+        (d for d in ticket.deadlines.filter(closed_at__isnull=True) if not d.rule.get("recurring")),
+        key=lambda d: (d.due_at, d.pk),
+    )
+    found: Deadline | None
     if milestone:
-        found = by_milestone.get(milestone)
+        found = next((d for d in running if d.milestone == milestone), None)
+        if found is None:
+            message = _("there is no running %(milestone)s deadline to extend") % {
+                "milestone": milestone_label(milestone)
+            }
+            raise ValidationFailed(message, details={"milestone": [message]})
+        return found
+    if requester is not None and requester.has_role(Role.LIAISON, Role.HANDLER):
+        found = next((d for d in running if d.milestone in DEPARTMENT_EXTENDS), None)
     else:
+        by_milestone = {d.milestone: d for d in running}
         found = (
             by_milestone.get("resolve")
             or by_milestone.get("reply")
-            or (running[0] if running else None)
+            or next((d for d in running if d.milestone != "supervision"), None)
         )
     if found is None:
-        raise ValidationFailed(
-            _("there is no running deadline to extend"),
-            details={"milestone": [_("there is no running deadline to extend")]},
-        )
+        message = _("there is no running deadline of yours to extend; name the milestone")
+        raise ValidationFailed(message, details={"milestone": [message]})
     return found
 
 
-def extension_check(ticket: Ticket, milestone: str | None, until: datetime) -> Deadline:
-    """Refuse an extension that does not move the deadline later, or goes past the pack's cap
-    (counted from the deadline's original due moment)."""
-    deadline = deadline_for_extension(ticket, milestone)
+def extension_check(
+    ticket: Ticket, milestone: str | None, until: datetime, requester: User | None = None
+) -> Deadline:
+    """Refuse an extension that does not move the deadline later, or goes past the pack's cap.
+    The cap holds per milestone: counted from that deadline's own original due moment, however
+    often it was extended before."""
+    deadline = deadline_for_extension(ticket, milestone, requester)
     if until <= deadline.due_at:
         raise ValidationFailed(
             _("an extension must end after the current deadline (%(due)s)")

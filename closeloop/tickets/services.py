@@ -1181,8 +1181,9 @@ def ticket_extend(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Request an extension of a running deadline (by default the resolve or reply one);
-    a supervisor or leader approves it. The pack may cap how far it reaches."""
+    """Request an extension of a running deadline: `milestone`, or by default the one the
+    requester answers for (see `sla.deadline_for_extension`); a supervisor or leader approves
+    it. The pack caps how far each milestone may be moved."""
     reason = _required_text(reason, "reason", 1000)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
@@ -1190,7 +1191,7 @@ def ticket_extend(
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
-        deadline = sla.extension_check(ticket, milestone, until)
+        deadline = sla.extension_check(ticket, milestone, until, actor)
         request = ExtensionRequest.objects.create(
             ticket=ticket,
             requested_by=actor,
@@ -1241,7 +1242,9 @@ def ticket_approve_extension(
             "comment": request.decision_comment,
         }
         if approved:
-            deadline = sla.deadline_for_extension(ticket, request.milestone or None)
+            deadline = sla.deadline_for_extension(
+                ticket, request.milestone or None, request.requested_by
+            )
             payload["extended_from"] = deadline.due_at.isoformat()
             sla.deadline_extend(deadline, request.until, now)
         return None, payload

@@ -307,10 +307,21 @@ class SuperviseForm(VersionedForm):
 
 
 class ExtendForm(VersionedForm):
+    milestone = forms.ChoiceField(label=_("Deadline to extend"), required=False)
     until = forms.DateTimeField(
         label=_("New deadline"), widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS
     )
     reason = _reason()
+
+    def __init__(
+        self,
+        *args: Any,
+        milestones: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Blank: the deadline the requester answers for (the service picks it).
+        set_choices(self, "milestone", [("", _("the one I answer for")), *milestones])
 
 
 class DecisionForm(VersionedForm):

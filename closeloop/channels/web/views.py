@@ -16,6 +16,7 @@ from closeloop.common.errors import NotFound, ServiceError, StaleVersion, Valida
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
+from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
@@ -285,12 +286,33 @@ def _approval_rows(user: User) -> dict[str, Any]:
             .select_related("ticket", "requested_by")
             .order_by("requested_at")[:100]
         )
+        _attach_deadlines(extensions)
     return {
         "plans": plans,
         "extensions": extensions,
         "may_plan": may_plan,
         "may_extend": may_extend,
     }
+
+
+def _attach_deadlines(extensions: list[ExtensionRequest]) -> None:
+    """Give each request the running deadline it would move (`x.deadline`), so the page says
+    which stage is extended, its current due moment and who holds it: one query."""
+    wanted = {(x.ticket_id, x.milestone) for x in extensions}
+    found: dict[tuple[int, str], Deadline] = {}
+    rows = (
+        Deadline.objects.filter(
+            ticket_id__in={t for t, _m in wanted},
+            milestone__in={m for _t, m in wanted},
+            closed_at__isnull=True,
+        )
+        .select_related("department", "handler")
+        .order_by("due_at", "id")
+    )
+    for deadline in rows:
+        found.setdefault((deadline.ticket_id, deadline.milestone), deadline)
+    for x in extensions:
+        x.deadline = found.get((x.ticket_id, x.milestone))  # type: ignore[attr-defined]
 
 
 @staff_required(Role.LEADER, Role.SUPERVISOR)

@@ -229,7 +229,12 @@ class SuperviseSerializer(VersionedSerializer):
 
 class ExtendSerializer(VersionedSerializer):
     until = serializers.DateTimeField()
-    milestone = serializers.SlugField(max_length=40, required=False)
+    milestone = serializers.SlugField(
+        max_length=40,
+        required=False,
+        help_text="The deadline to move; by default the one the requester answers for "
+        "(a liaison's or handler's: the department's most urgent running one).",
+    )
     reason = _text(1000)
 
 
