@@ -718,14 +718,10 @@ def _escalation_act(
         "basis": escalation.get("basis", ""),
     }
     if action == "case_file":
-        case = CaseFile.objects.create(
-            ticket=ticket,
-            deadline=deadline,
-            department=deadline.department,
-            opened_at=now,
-            reason=text[:500],
-        )
+        case = case_file_open(deadline, text, now)
         payload["case_file"] = case.pk
+        payload["department"] = case.department.code if case.department else None
+        payload["responsible"] = case.responsible.username if case.responsible else None
     event = {"remind": "remind", "supervise": "supervise", "escalate": "escalate",
              "case_file": "case_file"}[action]  # fmt: skip
     own_limit = escalation.get("time_limit")
@@ -743,6 +739,26 @@ def _escalation_act(
         ticket=ticket,
         key=f"escalation:{deadline.pk}:{index}",
         now=now,
+    )
+
+
+def case_file_open(deadline: Deadline, reason: str, now: datetime) -> CaseFile:
+    """Open the 投诉处理档案 for a late clock, naming the department that must answer — the one
+    holding the clock, else the ticket's, else the one its rules route to (a case not yet
+    dispatched) — and the person responsible for it: the handler, else the department head."""
+    ticket = deadline.ticket
+    department_id = deadline.department_id or ticket.department_id or ticket.routed_department_id
+    responsible = deadline.handler or ticket.handler
+    if responsible is None and department_id is not None:
+        head = recipients_for(ticket, ["department_head"], department_id=department_id)
+        responsible = min(head, key=lambda u: u.pk, default=None)
+    return CaseFile.objects.create(
+        ticket=ticket,
+        deadline=deadline,
+        department_id=department_id,
+        responsible=responsible,
+        opened_at=now,
+        reason=reason[:500],
     )
 
 

@@ -16,7 +16,7 @@ from closeloop.common.errors import NotFound, ServiceError, StaleVersion, Valida
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
-from closeloop.sla.models import Deadline
+from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
@@ -150,6 +150,7 @@ def _ticket_context(
         "extensions": extensions,
         "pending_extension": pending,
         "deadlines": deadlines.deadlines_for_ticket(ticket),
+        "case_files": list(ticket.case_files.select_related("department", "responsible")),
         "action_forms": forms,
         "event_labels": EVENT_LABELS,
         "urgency_names": {level.code: level.name for level in pack.urgency.levels},
@@ -251,6 +252,38 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
         as_attachment=True,
         filename=attachment.filename,
         content_type=attachment.content_type,
+    )
+
+
+@staff_required()
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 投诉处理档案 as a page to print: who must answer, which clock was missed, and what
+    has happened since. Only for whoever may see its ticket."""
+    user = _user(request)
+    case = (
+        CaseFile.objects.select_related("deadline", "department", "responsible", "ticket")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    ticket = _get_ticket(user, case.ticket.number)
+    selectors.identity_disclosures_record([ticket], user, "web:case_file")
+    events = list(
+        ticket.events.select_related("actor")
+        .filter(at__gte=ticket.received_at)
+        .order_by("at", "id")
+    )
+    return render(
+        request,
+        "workbench/case_file.html",
+        {
+            "case": case,
+            "ticket": ticket,
+            "customer": selectors.customer_view(ticket, user),
+            "events": events,
+            "event_labels": EVENT_LABELS,
+        },
     )
 
 
