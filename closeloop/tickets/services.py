@@ -49,6 +49,7 @@ from .choices import (
     EnclosureDisposition,
     ExtensionState,
     Kind,
+    ReplyMethod,
     Satisfaction,
     Status,
     Validity,
@@ -962,6 +963,33 @@ def ticket_resolve(
     return ticket
 
 
+def ticket_reply(
+    actor: User,
+    number: str,
+    *,
+    reply: str,
+    method: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record the reply given to the customer — what they were told and how (答复). It meets
+    the pack's `reply` clock and a suggestion's feedback; the ticket's status stays."""
+    reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
+    if method not in ReplyMethod.values:
+        raise _invalid(
+            "method",
+            _("method must be one of: %(v)s") % {"v": ", ".join(ReplyMethod.values)},
+        )
+    return _act(
+        actor,
+        number,
+        "reply",
+        version,
+        now,
+        lambda t, n: (None, {"reply": reply, "method": method}),
+    )
+
+
 def ticket_visit(
     actor: User,
     number: str,
@@ -1162,8 +1190,9 @@ def ticket_extend(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Request an extension of a running deadline (by default the resolve or reply one);
-    a supervisor or leader approves it. The pack may cap how far it reaches."""
+    """Request an extension of a running deadline: `milestone`, or by default the one the
+    requester answers for (see `sla.deadline_for_extension`); a supervisor or leader approves
+    it. The pack caps how far each milestone may be moved."""
     reason = _required_text(reason, "reason", 1000)
     if problem := date_problem(until):
         raise _invalid("until", problem)
@@ -1173,7 +1202,7 @@ def ticket_extend(
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
-        deadline = sla.extension_check(ticket, milestone, until)
+        deadline = sla.extension_check(ticket, milestone, until, actor)
         request = ExtensionRequest.objects.create(
             ticket=ticket,
             requested_by=actor,
@@ -1224,7 +1253,9 @@ def ticket_approve_extension(
             "comment": request.decision_comment,
         }
         if approved:
-            deadline = sla.deadline_for_extension(ticket, request.milestone or None)
+            deadline = sla.deadline_for_extension(
+                ticket, request.milestone or None, request.requested_by
+            )
             payload["extended_from"] = deadline.due_at.isoformat()
             sla.deadline_extend(deadline, request.until, now)
         return None, payload

@@ -18,6 +18,7 @@ from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
+from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
@@ -153,6 +154,7 @@ def _ticket_context(
         "extensions": extensions,
         "pending_extension": pending,
         "deadlines": deadlines.deadlines_for_ticket(ticket),
+        "case_files": list(ticket.case_files.select_related("department", "responsible")),
         "action_forms": forms,
         "event_labels": EVENT_LABELS,
         "urgency_names": {level.code: level.name for level in pack.urgency.levels},
@@ -252,6 +254,38 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     return attachment_response(attachment)
 
 
+@staff_required()
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 投诉处理档案 as a page to print: who must answer, which clock was missed, and what
+    has happened since. Only for whoever may see its ticket."""
+    user = _user(request)
+    case = (
+        CaseFile.objects.select_related("deadline", "department", "responsible", "ticket")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    ticket = _get_ticket(user, case.ticket.number)
+    selectors.identity_disclosures_record([ticket], user, "web:case_file")
+    events = list(
+        ticket.events.select_related("actor")
+        .filter(at__gte=ticket.received_at)
+        .order_by("at", "id")
+    )
+    return render(
+        request,
+        "workbench/case_file.html",
+        {
+            "case": case,
+            "ticket": ticket,
+            "customer": selectors.customer_view(ticket, user),
+            "events": events,
+            "event_labels": EVENT_LABELS,
+        },
+    )
+
+
 # --------------------------------------------------------------------------- supervisor
 
 
@@ -284,12 +318,33 @@ def _approval_rows(user: User) -> dict[str, Any]:
             .select_related("ticket", "requested_by")
             .order_by("requested_at")[:100]
         )
+        _attach_deadlines(extensions)
     return {
         "plans": plans,
         "extensions": extensions,
         "may_plan": may_plan,
         "may_extend": may_extend,
     }
+
+
+def _attach_deadlines(extensions: list[ExtensionRequest]) -> None:
+    """Give each request the running deadline it would move (`x.deadline`), so the page says
+    which stage is extended, its current due moment and who holds it: one query."""
+    wanted = {(x.ticket_id, x.milestone) for x in extensions}
+    found: dict[tuple[int, str], Deadline] = {}
+    rows = (
+        Deadline.objects.filter(
+            ticket_id__in={t for t, _m in wanted},
+            milestone__in={m for _t, m in wanted},
+            closed_at__isnull=True,
+        )
+        .select_related("department", "handler")
+        .order_by("due_at", "id")
+    )
+    for deadline in rows:
+        found.setdefault((deadline.ticket_id, deadline.milestone), deadline)
+    for x in extensions:
+        x.deadline = found.get((x.ticket_id, x.milestone))  # type: ignore[attr-defined]
 
 
 @staff_required(Role.LEADER, Role.SUPERVISOR)

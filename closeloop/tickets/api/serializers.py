@@ -11,7 +11,15 @@ from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, Ver
 from closeloop.sla.services import deadline_view
 
 from .. import selectors
-from ..choices import Channel, CustomerType, EnclosureDisposition, Kind, Satisfaction, Validity
+from ..choices import (
+    Channel,
+    CustomerType,
+    EnclosureDisposition,
+    Kind,
+    ReplyMethod,
+    Satisfaction,
+    Validity,
+)
 from ..models import Ticket, TicketEvent
 from ..services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 
@@ -171,6 +179,11 @@ class ReplySerializer(VersionedSerializer):
     reply = _text(settings.TICKET_TEXT_MAX)
 
 
+class CustomerReplySerializer(VersionedSerializer):
+    reply = _text(settings.TICKET_TEXT_MAX, help_text="What the customer was told.")
+    method = serializers.ChoiceField(ReplyMethod.choices, help_text="How they were told.")
+
+
 class PlanSerializer(VersionedSerializer):
     plan = _text(settings.TICKET_TEXT_MAX)
 
@@ -216,7 +229,12 @@ class SuperviseSerializer(VersionedSerializer):
 
 class ExtendSerializer(VersionedSerializer):
     until = serializers.DateTimeField()
-    milestone = serializers.SlugField(max_length=40, required=False)
+    milestone = serializers.SlugField(
+        max_length=40,
+        required=False,
+        help_text="The deadline to move; by default the one the requester answers for "
+        "(a liaison's or handler's: the department's most urgent running one).",
+    )
     reason = _text(1000)
 
 

@@ -220,6 +220,7 @@ ACTIONS: list[ActionSpec] = [
     ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
     ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
     ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
+    ("reply", s.CustomerReplySerializer, services.ticket_reply, "Reply to the customer (答复)"),
     ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
     ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
     ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
