@@ -114,3 +114,19 @@ def test_a_level_must_exist_and_fit_its_role(tmp_path: Path, change, problem: st
         change(d)
 
     assert refusal(tmp_path, mutate) == problem
+
+
+def test_periodic_visits_are_documented_as_what_they_are() -> None:
+    """`return_visit.periodic` is parsed and not acted on: the docs say so (they used to list
+    periodic visits among what a pack shows), and no code reads it — whoever builds them
+    (with the care-plan work) updates the docs with this test."""
+    root = Path(__file__).resolve().parents[2]
+    readers = [
+        path.relative_to(root).as_posix()
+        for path in (root / "closeloop").rglob("*.py")
+        if ".periodic" in path.read_text(encoding="utf-8")
+    ]
+    assert readers == []
+    docs = (root / "docs" / "policy-packs.md").read_text(encoding="utf-8")
+    assert "**parsed and validated but not yet acted on**" in docs
+    assert "periodic return visits |" not in docs  # the pack table no longer claims them
