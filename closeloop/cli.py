@@ -155,6 +155,7 @@ def _demo_ensure(pack: Any) -> list[Any]:
             department_code=person.department or None,
             password=person.password,
             display_name=person.display_name,
+            responsible_level=person.level,
         )
     rota = policy.pack_demo_duty_rota(pack)
     if rota and not DutyRota.objects.exists():
@@ -309,6 +310,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         department_code=args.department,
         password=args.password,
         display_name=args.display_name or "",
+        responsible_level=args.level,
     )
     roles = ", ".join(sorted(user.role_set))
     where = f" in {user.department.code}" if user.department else ""
@@ -611,6 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--department", metavar="CODE")
     q.add_argument("--password", metavar="P")
     q.add_argument("--display-name", metavar="NAME")
+    q.add_argument(
+        "--level",
+        type=int,
+        metavar="N",
+        help="the responsible level the person holds (the pack's responsible_levels)",
+    )
     q.set_defaults(handler=cmd_user_add)
     q = user_sub.add_parser("unlock", help="lift a login lockout: forget the failed log-ins")
     q.add_argument("username")

@@ -106,11 +106,15 @@ def demo_people(pack_name: str) -> dict[str, User]:
     from closeloop.policy.services import pack_active, pack_demo_people, pack_load
 
     pack_load(pack_name)
-    return {
-        p.username: person(
+    people = {}
+    for p in pack_demo_people(pack_active()):
+        user = person(
             p.username,
             *p.roles,
             department=Department.objects.get(code=p.department) if p.department else None,
         )
-        for p in pack_demo_people(pack_active())
-    }
+        if p.level is not None:  # the responsible level, as `init --demo` gives it
+            user.responsible_level = p.level
+            user.save(update_fields=["responsible_level"])
+        people[p.username] = user
+    return people

@@ -75,7 +75,14 @@ class RoleListFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "display_name", "department", "roles_display", "is_active")
+    list_display = (
+        "username",
+        "display_name",
+        "department",
+        "roles_display",
+        "responsible_level",
+        "is_active",
+    )
     list_filter = (RoleListFilter, ("department", admin.RelatedOnlyFieldListFilter), "is_active")
     search_fields = ("username", "display_name", "email", "phone")
     autocomplete_fields = ("department",)
@@ -83,7 +90,10 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("department",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Person"), {"fields": ("display_name", "department", "email", "phone")}),
+        (
+            _("Person"),
+            {"fields": ("display_name", "department", "email", "phone", "responsible_level")},
+        ),
         (_("Notifications"), {"fields": ("notify_by_email", "notify_by_sms")}),
         (
             _("Permissions"),

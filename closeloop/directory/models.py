@@ -44,6 +44,16 @@ class User(AbstractUser):
     # In-app notifications always reach staff; email and SMS only where they want them.
     notify_by_email = models.BooleanField(_("notify by email"), default=True)
     notify_by_sms = models.BooleanField(_("notify by SMS"), default=True)
+    # Where the pack names tiered responsible persons (一级/二级责任人): this person's level.
+    responsible_level = models.PositiveSmallIntegerField(
+        _("responsible level"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The person's level among the policy pack's responsible persons (1 = first level); "
+            "empty for none. Escalations and approvals follow it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("person")

@@ -66,6 +66,25 @@ def _check_department_for_roles(roles: list[str], department: Department | None)
         )
 
 
+def _check_responsible_level(level: int | None, roles: list[str]) -> None:
+    if level is None:
+        return
+    from closeloop.policy.services import pack_active  # policy builds on directory, not back
+
+    declared = {r.level: r for r in pack_active().responsible_levels}
+    if level not in declared:
+        known = ", ".join(str(n) for n in sorted(declared)) or "none"
+        raise ValidationFailed(
+            f"The policy pack has no responsible level {level} (its levels: {known}).",
+            details={"responsible_level": "unknown level"},
+        )
+    if declared[level].role not in roles:
+        raise ValidationFailed(
+            f"Responsible level {level} is held by a {declared[level].role}.",
+            details={"responsible_level": f"needs the role {declared[level].role!r}"},
+        )
+
+
 def _apply_admin_flags(user: User, roles: list[str]) -> None:
     # The admin role is what lets someone into the Django admin; no other role does.
     is_admin = Role.ADMIN in roles
@@ -111,8 +130,10 @@ def user_create(
     department_code: str | None = None,
     password: str | None = None,
     display_name: str = "",
+    responsible_level: int | None = None,
 ) -> User:
-    """Create a member of staff. Without a password they can use the API by token only."""
+    """Create a member of staff. Without a password they can use the API by token only.
+    `responsible_level`: a level of the active pack's responsible persons, held by its role."""
     username = (username or "").strip()
     display_name = (display_name or "").strip()
     if not username:
@@ -139,12 +160,18 @@ def user_create(
         _department_by_code(department_code, field="department") if department_code else None
     )
     _check_department_for_roles(cleaned_roles, department)
+    _check_responsible_level(responsible_level, cleaned_roles)
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(
             f"User {username!r} already exists.", details={"username": "already exists"}
         )
 
-    user = User(username=username, display_name=display_name, department=department)
+    user = User(
+        username=username,
+        display_name=display_name,
+        department=department,
+        responsible_level=responsible_level,
+    )
     if password is None:
         user.set_unusable_password()
     else:

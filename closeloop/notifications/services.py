@@ -68,6 +68,33 @@ def notify(
     return queued
 
 
+def notify_customer(
+    *, phone: str, email: str, subject: str, text: str, key: str, now: datetime
+) -> int:
+    """Queue a message to a customer: an SMS to the phone and an email to the address they
+    gave, each only if given. Like `notify`: inside the change's transaction, sent after
+    commit, and `key` makes the occasion queue it once."""
+    messages = [
+        OutboxMessage(
+            key=f"{key}:{channel}",
+            channel=channel,
+            address=address,
+            subject=subject[:200],
+            body=text,
+            created_at=now,
+        )
+        for channel, address in (
+            (OutboxMessage.Channel.EMAIL, email),
+            (OutboxMessage.Channel.SMS, phone),
+        )
+        if address
+    ]
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    if messages:
+        transaction.on_commit(_schedule_delivery)
+    return len(messages)
+
+
 def _schedule_delivery() -> None:
     from .tasks import outbox_deliver_task
 

@@ -75,6 +75,7 @@ START_EVENTS = (
     "plan_submitted",
     "resolved",
     "escalated",
+    "reopened",
 )
 DEADLINE_STATES = ("warning", "overdue")
 NOTIFY = ("handler", "liaison", "department_head", "supervisor", "leader", "first_contact_owner")
@@ -123,6 +124,22 @@ def _hhmm(value: Any) -> Any:
     return value
 
 
+# An escalation may also name the people holding one of the pack's responsible levels.
+RESPONSIBLE_RE = re.compile(r"^responsible_([1-9][0-9]?)$")
+
+
+def _recipient(value: str) -> str:
+    if value not in NOTIFY and not RESPONSIBLE_RE.match(value):
+        raise ValueError(f"'{value}' is not one of {', '.join(NOTIFY)}, responsible_<level>")
+    return value
+
+
+def responsible_level_of(recipient: str) -> int | None:
+    """The level a `responsible_<level>` recipient names, else None."""
+    match = RESPONSIBLE_RE.match(recipient)
+    return int(match.group(1)) if match else None
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
@@ -148,7 +165,7 @@ Unit = Annotated[str, AfterValidator(_closed("unit", UNITS, "one_of"))]
 Milestone = Annotated[str, AfterValidator(_closed("milestone", MILESTONES))]
 StartEvent = Annotated[str, AfterValidator(_closed("start event", START_EVENTS, "one_of"))]
 DeadlineState = Annotated[str, AfterValidator(_closed("state", DEADLINE_STATES, "one_of"))]
-Notify = Annotated[str, AfterValidator(_closed("recipient", NOTIFY, "one_of"))]
+Notify = Annotated[str, AfterValidator(_recipient)]
 Action = Annotated[str, AfterValidator(_closed("action", ACTIONS, "one_of"))]
 DeptCode = Annotated[str, AfterValidator(_code(50))]
 CategoryCode = Annotated[str, AfterValidator(_code(80))]
@@ -394,19 +411,25 @@ class ReturnVisit(Strict):
     kinds: list[Kind] = Field(default_factory=list)
     reopen_on_dissatisfied: StrictBool = True
     basically_satisfied_is_satisfied: StrictBool = True
+    # A visit that counts as satisfied closes the ticket in the same action (办结).
+    close_on_satisfied: StrictBool = True
     script: list[Text] = Field(default_factory=list)
-    periodic: Duration | None = None  # relationship visits to customers (定期回访)
+    # Relationship visits (定期回访): parsed, not yet acted on (see docs/policy-packs.md).
+    periodic: Duration | None = None
     basis: str = ""
 
 
 class Extension(Strict):
     max_total: Duration
     approver_roles: Annotated[list[RoleCode], Field(min_length=1)]
+    # Only a responsible person of this level or a higher one approves (see responsible_levels).
+    level: Annotated[StrictInt, Field(ge=1)] | None = None
     basis: str = ""
 
 
 class PlanApproval(Strict):
     approver_roles: Annotated[list[RoleCode], Field(min_length=1)]
+    level: Annotated[StrictInt, Field(ge=1)] | None = None
     basis: str = ""
 
 
@@ -438,6 +461,9 @@ class EnclosureKind(Strict):
 
 class Confidentiality(Strict):
     kinds: list[Kind] = Field(default_factory=list)
+    # The handler assigned to a confidential case (never a report) may reveal the customer's
+    # phone to call them; each reveal is logged.
+    reveal_phone_to_handler: StrictBool = False
     basis: str = ""
 
 
@@ -492,6 +518,7 @@ class DemoPersonSpec(Strict):
     roles: Annotated[list[RoleCode], Field(min_length=1)]
     department: DeptCode | None = None
     password: Annotated[str, Field(min_length=8)]
+    level: Annotated[StrictInt, Field(ge=1)] | None = None  # a responsible level they hold
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -806,8 +833,11 @@ def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
             str(responsible.level),
             levels_seen,
         )
+    problems.extend(_responsible_problems(spec))
     if spec.return_visit:
         check_kinds("return_visit.kinds", spec.return_visit.kinds)
+        if spec.return_visit.reopen_on_dissatisfied:
+            problems.extend(_reopen_clock_problems(spec))
     if spec.confidentiality:
         check_kinds("confidentiality.kinds", spec.confidentiality.kinds)
     if spec.knowledge:
@@ -923,12 +953,83 @@ def _clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
     return problems
 
 
+def _responsible_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Every use of a responsible level names one the pack declares, held by its role."""
+    problems: list[tuple[str, str]] = []
+    declared = {r.level: r for r in spec.responsible_levels}
+
+    def unknown(path: str, level: int) -> None:
+        problems.append((path, f"unknown responsible level {level} (responsible_levels)"))
+
+    for i, esc in enumerate(spec.escalations):
+        for j, recipient in enumerate(esc.notify):
+            level = responsible_level_of(recipient)
+            if level is not None and level not in declared:
+                unknown(f"escalations[{i}].notify[{j}]", level)
+    for name in ("plan_approval", "extension"):
+        section = getattr(spec, name)
+        if section is None or section.level is None:
+            continue
+        if section.level not in declared:
+            unknown(f"{name}.level", section.level)
+        elif declared[section.level].role not in section.approver_roles:
+            problems.append(
+                (
+                    f"{name}.level",
+                    f"level {section.level} is held by a {declared[section.level].role}, "
+                    f"which is not among approver_roles",
+                )
+            )
+    for i, person in enumerate(spec.demo.people if spec.demo else []):
+        if person.level is None:
+            continue
+        if person.level not in declared:
+            unknown(f"demo.people[{i}].level", person.level)
+        elif declared[person.level].role not in person.roles:
+            problems.append(
+                (
+                    f"demo.people[{i}].level",
+                    f"level {person.level} is held by a {declared[person.level].role}",
+                )
+            )
+    return problems
+
+
 def _never_met(milestone: str, start: str, stuck: list[str]) -> str:
     actions = ", ".join(sorted(meeting_actions(milestone))) or "none"
     return (
         f"milestone '{milestone}' started at {start} can never be met when the ticket is "
         f"{' or '.join(stuck)}: none of the actions that meet it ({actions}) can follow from there"
     )
+
+
+# Milestones a reopen restarts whatever their start event (see the deadlines engine).
+REOPEN_MILESTONES = ("reply", "resolve")
+
+
+def _reopen_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """A dissatisfied visit reopens the case: every kind it can reopen needs a clock after the
+    reopen — a `reply` or `resolve` limit, or one starting at `reopened` — that holds for every
+    ticket of that kind (no condition but the kind), so no reopened case runs without one."""
+    problems: list[tuple[str, str]] = []
+    assert spec.return_visit is not None
+    for i, kind in enumerate(spec.return_visit.kinds):
+        covered = any(
+            (limit.milestone in REOPEN_MILESTONES or limit.start == "reopened")
+            and (limit.when is None or limit.when.model_dump(exclude_none=True).keys() <= {"kind"})
+            and (limit.when is None or limit.when.kind is None or kind in limit.when.kind)
+            for limit in spec.time_limits
+        )
+        if not covered:
+            problems.append(
+                (
+                    f"return_visit.kinds[{i}]",
+                    f"a dissatisfied visit reopens '{kind}' tickets, but no time limit runs "
+                    f"after the reopen: give a reply or resolve limit, or one with "
+                    f"start: reopened, whose condition is at most its kind",
+                )
+            )
+    return problems
 
 
 def _demo_problems(demo: Demo, departments: dict[str, str]) -> list[tuple[str, str]]:

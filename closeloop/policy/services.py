@@ -275,6 +275,7 @@ class DemoPerson:
     roles: tuple[str, ...]
     department: str | None  # department code
     password: str
+    level: int | None = None  # the responsible level they hold, if any
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ def pack_demo_people(pack: PackSpec) -> list[DemoPerson]:
             _("policy pack '%(name)s' declares no demo people") % {"name": pack.name}
         )
     return [
-        DemoPerson(p.username, p.display_name, tuple(p.roles), p.department, p.password)
+        DemoPerson(p.username, p.display_name, tuple(p.roles), p.department, p.password, p.level)
         for p in pack.demo.people
     ]
 

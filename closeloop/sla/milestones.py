@@ -91,6 +91,8 @@ STATUS_AT = {
     "plan_submitted": frozenset({"pending_approval"}),
     "resolved": frozenset({"resolved"}),
     "escalated": frozenset(OPEN),
+    # A dissatisfied visit or a reopen sends the ticket back to one of these.
+    "reopened": frozenset({"accepted", "dispatched", "in_progress"}),
 }
 
 # The ordinary way forward from each status, by steps that stop no clock (resolving stops

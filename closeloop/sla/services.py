@@ -19,7 +19,7 @@ from closeloop.common.errors import ValidationFailed
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify
-from closeloop.tickets.choices import FINAL_STATUSES
+from closeloop.tickets.choices import FINAL_STATUSES, OPEN_STATUSES
 from closeloop.tickets.events import event_record
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.recipients import recipients_for
@@ -246,7 +246,11 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
                 _hold(deadline, ticket)
 
     starts = list(EMITS.get(action, []))
-    reopened = action == "reopen" or (action == "visit" and ticket.status != "resolved")
+    # A reopen, or a dissatisfied visit that sends the ticket back to work (not one that
+    # closes it or leaves it resolved).
+    reopened = action == "reopen" or (action == "visit" and ticket.status in OPEN_STATUSES)
+    if reopened:
+        starts.append("reopened")
     if ticket.status not in FINAL_STATUSES:
         active = {d.milestone for d in open_now if d.closed_at is None}
         for milestone, rule in plan["limits"].items():

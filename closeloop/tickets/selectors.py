@@ -8,15 +8,18 @@ Two rules live in this module and nowhere else:
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
-from closeloop.common.errors import NotFound
+from closeloop.common.errors import InvalidTransition, NotAllowed, NotFound, ServiceError
 from closeloop.directory.models import User
+from closeloop.policy.services import pack_active
 
-from .choices import Kind
+from .choices import Kind, Status
 from .models import Assignment, IdentityDisclosure, Ticket, TicketEvent
 
 MASK = "***"
@@ -137,6 +140,85 @@ def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str)
     ]
     if rows:
         IdentityDisclosure.objects.bulk_create(rows)
+
+
+# Where a handler works on the case, and so may need to call the customer.
+REVEAL_STATUSES = frozenset({Status.IN_PROGRESS, Status.PENDING_APPROVAL, Status.SUSPENDED})
+
+
+def phone_reveal_refusal(ticket: Ticket, user: User) -> ServiceError | None:
+    """Why `user` may not reveal the customer's phone on this ticket, or None if they may.
+
+    Complainant confidentiality (a confidential case that is not a report) keeps the identity
+    from the person complained about, not from the handler who must call: where the pack
+    allows it, the handler assigned may reveal the phone, and only the phone. Reporter
+    protection is absolute: a report's identity is never revealed to the department.
+    """
+    if ticket.kind == Kind.REPORT:
+        return NotAllowed(
+            _("a reporter's identity is never revealed to the department"),
+            details={"action": "reveal_phone", "kind": ticket.kind},
+        )
+    if not ticket.confidential:
+        return InvalidTransition(
+            _("the customer's identity is not protected on this ticket"),
+            details={"action": "reveal_phone"},
+        )
+    confidentiality = pack_active().confidentiality
+    if confidentiality is None or not confidentiality.reveal_phone_to_handler:
+        return NotAllowed(
+            _("this centre's policy does not let handlers reveal a confidential customer's phone"),
+            details={"action": "reveal_phone"},
+        )
+    if ticket.handler_id != user.pk or not user.is_active:
+        return NotAllowed(
+            _("only the handler assigned to the case may reveal the customer's phone"),
+            details={"action": "reveal_phone"},
+        )
+    if _names(ticket.respondent_staff, user):
+        return NotAllowed(
+            _("the case is about you: its customer's phone is not revealed to you"),
+            details={"action": "reveal_phone"},
+        )
+    if ticket.status not in REVEAL_STATUSES:
+        return InvalidTransition(
+            _("the phone is revealed only while the case is being handled"),
+            details={"action": "reveal_phone", "status": ticket.status},
+        )
+    if ticket.customer is None or not ticket.customer.phone:
+        return InvalidTransition(
+            _("the customer left no phone number"), details={"action": "reveal_phone"}
+        )
+    return None
+
+
+def _names(respondent: str, user: User) -> bool:
+    """Does the free-text respondent name this person (username or display name)?"""
+    words = {w for w in respondent.replace("，", " ").replace(",", " ").split() if w}
+    return bool(words & {user.username, user.display_name} - {""})
+
+
+def ticket_phone_reveal(user: User, number: str, *, via: str) -> str:
+    """The customer's phone, for the handler to call them; logged as a disclosure (`via` says
+    where). Reveals the phone alone, this once: every other view stays masked."""
+    ticket = ticket_get_for_user(user, number)
+    refusal = phone_reveal_refusal(ticket, user)
+    if refusal is not None:
+        raise refusal
+    assert ticket.customer is not None
+    IdentityDisclosure.objects.create(ticket=ticket, user=user, via=via)
+    return ticket.customer.phone
+
+
+def ticket_reply_due(ticket: Ticket) -> datetime | None:
+    """When the customer is due a reply: the nearest running `reply` or `resolve` deadline
+    (the clock a reopen restarts), or None."""
+    deadline = (
+        ticket.deadlines.filter(closed_at__isnull=True, milestone__in=("reply", "resolve"))
+        .order_by("due_at")
+        .first()
+    )
+    return deadline.due_at if deadline is not None else None
 
 
 def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Ticket:

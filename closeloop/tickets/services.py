@@ -35,7 +35,7 @@ from closeloop.common.errors import (
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
-from closeloop.notifications.services import notify
+from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
@@ -584,15 +584,24 @@ ACTION_NOTIFIES: dict[str, list[str]] = {
 }
 
 
+# Actions that ask for an approval, and which.
+APPROVAL_OF = {"submit_plan": "plan", "extend": "extension"}
+
+
 def _notify(
     ticket: Ticket, action: str, actor: User | None, now: datetime, payload: dict[str, Any]
 ) -> None:
     roles = list(ACTION_NOTIFIES.get(action, []))
     if action == "visit" and payload.get("reopened"):
         roles = ["handler", "liaison"]
+        if payload.get("via") == "portal":
+            _tell_customer_reopened(ticket, now)
     if not roles:
         return
     people = [p for p in recipients_for(ticket, roles) if actor is None or p.pk != actor.pk]
+    if action in APPROVAL_OF:  # asked only of those who may decide it
+        rule = approval_rule(APPROVAL_OF[action])
+        people = [p for p in people if rule.refusal(p) is None]
     if not people:
         return
     text = _("%(number)s %(subject)s: %(action)s by %(actor)s") % {
@@ -607,6 +616,37 @@ def _notify(
         text=text,
         ticket=ticket,
         key=f"action:{ticket.pk}:{ticket.version}",
+        now=now,
+    )
+
+
+def reopened_notice(ticket: Ticket) -> str:
+    """What a customer whose rating reopened the case is told happens next."""
+    due = selectors.ticket_reply_due(ticket)
+    if due is None:
+        return _(
+            "Your case %(number)s has been reopened after your rating: it goes back to those "
+            "who handled it, to be looked into again, and you will have a new reply."
+        ) % {"number": ticket.number}
+    return _(
+        "Your case %(number)s has been reopened after your rating: it goes back to those who "
+        "handled it, to be looked into again. You will have a new reply by %(due)s."
+    ) % {"number": ticket.number, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
+
+
+def _tell_customer_reopened(ticket: Ticket, now: datetime) -> None:
+    """By SMS and email, where the customer gave a phone or an address. Not on reports and
+    confidential cases: the outbox, which admins see, would hold the protected phone next to
+    the case; the portal tells those customers instead."""
+    customer = ticket.customer
+    if customer is None or ticket.identity_protected:
+        return
+    notify_customer(
+        phone=customer.phone,
+        email=customer.email,
+        subject=_("Your case %(number)s") % {"number": ticket.number},
+        text=reopened_notice(ticket),
+        key=f"customer:{ticket.pk}:{ticket.version}",
         now=now,
     )
 
@@ -673,6 +713,61 @@ def _hold(
 
 
 # --------------------------------------------------------------------------- actions
+
+APPROVAL_LABELS = {"plan": _lazy("handling plan"), "extension": _lazy("extension")}
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """Who approves a plan or an extension: the pack's approver roles and, where it names a
+    responsible level, a person holding that level or a higher one. The level applies once
+    someone holds it; until then the roles decide, so no case waits for an approver who
+    does not exist."""
+
+    kind: str
+    roles: tuple[str, ...] | None  # None: the pack says nothing, the action's roles decide
+    level: int | None
+
+    def refusal(self, actor: User) -> NotAllowed | None:
+        what = str(APPROVAL_LABELS[self.kind])
+        if self.roles is not None and not actor.has_role(*self.roles):
+            return NotAllowed(
+                _("this centre's %(what)s is approved by: %(roles)s")
+                % {"what": what, "roles": ", ".join(str(Role(r).label) for r in self.roles)},
+                details={"approver_roles": list(self.roles)},
+            )
+        if self.level is not None and (actor.responsible_level or 0) < self.level:
+            return NotAllowed(
+                _("a %(what)s is approved by a responsible person of level %(level)s or above")
+                % {"what": what, "level": self.level},
+                details={"level": self.level},
+            )
+        return None
+
+
+def approval_rule(kind: str) -> ApprovalRule:
+    """The rule for `kind` ("plan" or "extension") under the active pack."""
+    pack = pack_active()
+    section = pack.plan_approval if kind == "plan" else pack.extension
+    if section is None:
+        return ApprovalRule(kind, None, None)
+    roles = tuple(section.approver_roles)
+    level = section.level
+    if (
+        level is not None
+        and not User.objects.filter(
+            is_active=True, responsible_level__gte=level, roles__role__in=roles
+        ).exists()
+    ):
+        level = None  # nobody holds the level yet
+    return ApprovalRule(kind, roles, level)
+
+
+def _approver_check(actor: User, kind: str) -> None:
+    refusal = approval_rule(kind).refusal(actor)
+    if refusal is not None:
+        raise refusal
+
 
 CENTRE_HANDLES_MESSAGE = _lazy(
     "the centre handles this ticket itself; it may not be sent to another department"
@@ -858,6 +953,7 @@ def ticket_approve_plan(
     now: datetime | None = None,
 ) -> Ticket:
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        _approver_check(actor, "plan")
         ticket.plan_approved = True
         return Status.IN_PROGRESS, {"comment": comment.strip()}
 
@@ -875,6 +971,7 @@ def ticket_reject_plan(
     comment = _required_text(comment, "comment")
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
+        _approver_check(actor, "plan")
         ticket.plan_approved = False
         return Status.IN_PROGRESS, {"comment": comment}
 
@@ -1028,6 +1125,7 @@ def _visit(
         )
     return_visit = pack_active().return_visit
     reopen = return_visit.reopen_on_dissatisfied if return_visit else False
+    closing = _closing_satisfactions(return_visit)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[str | None, dict[str, Any]]:
         ticket.satisfaction = satisfaction
@@ -1038,6 +1136,13 @@ def _visit(
             "comment": ticket.satisfaction_comment,
             "via": via,
         }
+        if satisfaction in closing:
+            # The loop closes with the visit (办结): one event, and the deadlines end as a
+            # close ends them.
+            ticket.closed_at = now
+            Assignment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+            payload["closed"] = True
+            return Status.CLOSED, payload
         if satisfaction != Satisfaction.DISSATISFIED or not reopen:
             return None, payload
         ticket.reopen_count += 1
@@ -1046,12 +1151,41 @@ def _visit(
         ticket.satisfaction = ""
         ticket.visited_at = None
         payload["reopened"] = True
-        if ticket.department_id is None:
+        # Back to whoever resolved it: the department and handler, or — for an answer on the
+        # spot — the member of staff who answered, so it sits in someone's queue.
+        department = ticket.department
+        handler = ticket.handler if department is not None else _answered_by(ticket)
+        _hold(ticket, department, handler, now)
+        payload["department"] = department.code if department else None
+        payload["handler"] = handler.username if handler else None
+        if department is None:
             return Status.ACCEPTED, payload
-        _hold(ticket, ticket.department, ticket.handler, now)
-        return (Status.IN_PROGRESS if ticket.handler_id else Status.DISPATCHED), payload
+        return (Status.IN_PROGRESS if handler else Status.DISPATCHED), payload
 
     return apply
+
+
+def _closing_satisfactions(return_visit: Any) -> set[str]:
+    """The visit results that close the ticket (the pack's `close_on_satisfied`, default yes):
+    satisfied, and basically satisfied where the pack counts it as satisfied."""
+    if return_visit is not None and not return_visit.close_on_satisfied:
+        return set()
+    closing = {Satisfaction.SATISFIED.value}
+    if return_visit is None or return_visit.basically_satisfied_is_satisfied:
+        closing.add(Satisfaction.BASICALLY_SATISFIED.value)
+    return closing
+
+
+def _answered_by(ticket: Ticket) -> User | None:
+    """Who answered the ticket on the spot (its latest answer), if they still work here."""
+    event = (
+        TicketEvent.objects.filter(ticket=ticket, action="answer")
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    actor = event.actor if event else None
+    return actor if actor is not None and actor.is_active else None
 
 
 def ticket_close(
@@ -1232,6 +1366,7 @@ def ticket_approve_extension(
     now: datetime | None = None,
 ) -> Ticket:
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
+        _approver_check(actor, "extension")
         request = ExtensionRequest.objects.filter(
             ticket=ticket, state=ExtensionState.PENDING
         ).first()

@@ -110,8 +110,9 @@ TRANSITIONS: dict[str, Transition] = {
             [],
             {**CENTRE, **HANDLING},
         ),
-        # A dissatisfied customer sends the ticket back to work when the pack says so.
-        _t("visit", [S.RESOLVED], [S.IN_PROGRESS, S.DISPATCHED, S.ACCEPTED], CENTRE),
+        # A dissatisfied customer sends the ticket back to work when the pack says so; a
+        # satisfied one closes it.
+        _t("visit", [S.RESOLVED], [S.IN_PROGRESS, S.DISPATCHED, S.ACCEPTED, S.CLOSED], CENTRE),
         _t("close", [S.RESOLVED], [S.CLOSED], CENTRE),
         _t("reopen", [S.RESOLVED, S.CLOSED], [S.ACCEPTED], CENTRE),
         _t("merge", OPEN_STATUSES, [S.MERGED], CENTRE),

@@ -417,7 +417,7 @@ def test_escalation_unknown_recipient(tmp_path):
 
     assert refusal(tmp_path, mutate) == (
         "escalations[0].notify[0]: 'mayor' is not one of handler, liaison, department_head, "
-        "supervisor, leader, first_contact_owner"
+        "supervisor, leader, first_contact_owner, responsible_<level>"
     )
 
 

@@ -151,7 +151,8 @@ def test_period(centre: Any, ledger: dict[str, str]) -> None:
         ({"satisfaction": "dissatisfied"}, []),  # a reopen clears the result until the next visit
         ({"reopened": "yes"}, ["reopened"]),
         ({"compensation": "yes"}, ["invoice"]),
-        ({"state": "resolved"}, ["invoice"]),
+        ({"state": "resolved"}, []),  # the satisfied visit closed invoice
+        ({"state": "closed"}, ["invoice"]),
         ({"state": "registered"}, ["consult", "september"]),
         ({"department": "t-beta"}, ["outage"]),
         ({"kind": "complaint", "department": "t-alpha", "reopened": "no"}, ["invoice"]),

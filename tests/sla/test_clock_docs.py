@@ -29,6 +29,7 @@ STARTS = {
     "plan_submitted": "plan submitted",
     "resolved": "resolved",
     "escalated": "escalation",
+    "reopened": "a reopen",
 }
 
 

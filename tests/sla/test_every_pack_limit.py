@@ -64,6 +64,12 @@ ROWS = [
     ("road-rescue", {}, [], "resolve", "2026-11-25 10:00"),
     ("road-rescue", {"kind": "suggestion"}, [], "suggestion_feedback", "2026-11-30 23:59:59"),
     ("road-rescue", {}, ["answer"], "return_visit", "2026-11-23 23:59:59"),
+    # The reopen clocks (start: reopened): a dissatisfied visit sends the case back to work.
+    ("tax-service-outsourcing", {"channel": "on_site"}, ["answer", "dissatisfied"], "resolve", "2026-11-23 11:00"),
+    ("tax-service-outsourcing", {}, ["answer", "dissatisfied"], "resolve", "2026-11-24 10:00"),
+    ("tax-hotline-12366", {}, ["answer", "dissatisfied"], "resolve", "2026-11-30 17:30"),
+    ("finance-tax-firm", {"kind": "help"}, ["answer", "dissatisfied"], "resolve", "2026-11-30 18:00"),
+    ("car-dealer", {}, ["answer", "dissatisfied"], "resolve", "2026-11-26 18:00"),
 ]  # fmt: skip
 
 
@@ -96,6 +102,8 @@ def _walk(people: dict[str, User], number: str, steps: list[str]) -> None:
             services.ticket_progress(handler, number, note="已答复", now=T)
         elif step == "answer":
             services.ticket_answer(agent, number, reply="当场答复", now=T)
+        elif step == "dissatisfied":
+            services.ticket_visit(agent, number, satisfaction="dissatisfied", now=T)
 
 
 @pytest.mark.parametrize(("pack", "fields", "steps", "milestone", "due"), ROWS)

@@ -48,17 +48,18 @@ def test_the_whole_loop_with_a_dissatisfied_visit(api: Any, centre: Centre) -> N
     ok(handler.act(number, "resolve", reply="再次上门致歉。", validity="valid"))
     # The first, dissatisfied visit does not count for the second resolution.
     assert agent.act(number, "close").status_code == 409
-    ok(agent.act(number, "visit", satisfaction="satisfied"))
-    t = ok(agent.act(number, "close"))
+    # A satisfied visit closes the loop in the same action (the pack's close_on_satisfied).
+    t = ok(agent.act(number, "visit", satisfaction="satisfied"))
     assert t["status"] == "closed"
     assert t["satisfaction"] == "satisfied"
+    assert t["events"][-1]["payload"]["closed"] is True
 
     actions = list(
         TicketEvent.objects.filter(ticket__number=number).values_list("action", flat=True)
     )
     assert actions == [
         "register", "accept", "dispatch", "assign", "progress", "submit_plan", "approve_plan",
-        "resolve", "visit", "resolve", "visit", "close",
+        "resolve", "visit", "resolve", "visit",
     ]  # fmt: skip
     # Every event records who, from and to.
     detail = ok(agent.get(f"tickets/{number}"))
@@ -139,8 +140,7 @@ def test_reopen_a_closed_ticket(api: Any, centre: Centre) -> None:
     number = register(api, centre, kind="suggestion", subject="建议增加窗口")["number"]
     agent = api(centre.agent)
     ok(agent.act(number, "answer", reply="已转达。"))
-    ok(agent.act(number, "visit", satisfaction="satisfied"))
-    ok(agent.act(number, "close"))
+    assert ok(agent.act(number, "visit", satisfaction="satisfied"))["status"] == "closed"
     t = ok(agent.act(number, "reopen", reason="纳税人再次来电，问题未解决"))
     assert (t["status"], t["reopen_count"], t["closed_at"]) == ("accepted", 1, None)
 

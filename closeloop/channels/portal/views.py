@@ -18,7 +18,7 @@ from closeloop.channels.web.intake import category_choices
 from closeloop.common.errors import NotFound, ServiceError, ValidationFailed
 from closeloop.policy.services import pack_active
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import Channel, Status
+from closeloop.tickets.choices import OPEN_STATUSES, Channel, Status
 from closeloop.tickets.models import Ticket
 
 from .forms import CheckForm, RateForm, SubmitForm
@@ -26,6 +26,7 @@ from .guard import rate_limit_hit
 
 PROOF_KEY = "portal_proof"
 SUBMITTED_KEY = "portal_submitted"
+RATED_KEY = "portal_rated"
 
 PUBLIC_STATUS = {
     Status.REGISTERED: gettext_lazy("received"),
@@ -78,7 +79,16 @@ def public_view(ticket: Ticket) -> dict[str, Any]:
         "referral": ticket.referral if ticket.status == Status.DECLINED else "",
         "satisfaction": ticket.get_satisfaction_display() if ticket.satisfaction else "",
         "may_rate": ticket.status == Status.RESOLVED and not _visited(ticket),
+        "reopened_notice": services.reopened_notice(ticket) if _reopened_by_visit(ticket) else "",
     }
+
+
+def _reopened_by_visit(ticket: Ticket) -> bool:
+    """Open again because the customer was dissatisfied, and not yet answered again."""
+    if ticket.status not in OPEN_STATUSES:
+        return False
+    latest = ticket.events.filter(action__in=("visit", "resolve", "answer", "reopen")).last()
+    return latest is not None and latest.action == "visit" and bool(latest.payload.get("reopened"))
 
 
 def _visited(ticket: Ticket) -> bool:
@@ -199,8 +209,12 @@ def status(request: HttpRequest) -> HttpResponse:
         ticket, _proof = _proven_ticket(request)
     except Http404:
         return redirect("portal:check")
+    # Said once, right after the rating: the status below says what happens next.
+    rated = request.session.pop(RATED_KEY, "") == ticket.number
     return render(
-        request, "portal/status.html", {"t": public_view(ticket), "rate_form": RateForm()}
+        request,
+        "portal/status.html",
+        {"t": public_view(ticket), "rate_form": RateForm(), "rated": rated},
     )
 
 
@@ -225,6 +239,7 @@ def rate(request: HttpRequest) -> HttpResponse:
         except ServiceError as err:
             error = err.message
         else:
+            request.session[RATED_KEY] = ticket.number
             return redirect("portal:status")
     ticket.refresh_from_db()
     return render(

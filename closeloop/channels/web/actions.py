@@ -278,6 +278,9 @@ def actions_available(user: User, ticket: Ticket, *, pending_extension: bool) ->
             continue
         if action == "transfer" and ticket.centre_handles:
             continue
+        approval = {"approve_plan": "plan", "approve_extension": "extension"}.get(action)
+        if approval and services.approval_rule(approval).refusal(user) is not None:
+            continue  # the pack's approver roles or responsible level leave this person out
         out.append(action)
     return out
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/<str:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:number>/act/<str:action>/", views.ticket_act, name="act"),
     path("tickets/<str:number>/row/<str:action>/", views.row_act, name="row-act"),
+    path("tickets/<str:number>/reveal-phone/", views.ticket_reveal_phone, name="reveal-phone"),
     path(
         "tickets/<str:number>/attachments/<int:pk>/",
         views.attachment_download,

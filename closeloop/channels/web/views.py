@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
@@ -19,7 +20,7 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import CaseFile, Deadline
-from closeloop.tickets import selectors
+from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
@@ -159,6 +160,7 @@ def _ticket_context(
         "event_labels": EVENT_LABELS,
         "urgency_names": {level.code: level.name for level in pack.urgency.levels},
         "return_visit": pack.return_visit,
+        "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
     }
 
 
@@ -246,6 +248,27 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 
 @staff_required()
+@require_POST
+@never_cache
+def ticket_reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
+    """The handler of a confidential case reveals the customer's phone to call them: shown in
+    this answer only, logged each time (the page stays masked otherwise)."""
+    user = _user(request)
+    ticket = _get_ticket(user, number)
+    status, phone = 200, ""
+    try:
+        phone = selectors.ticket_phone_reveal(user, number, via="web:reveal_phone")
+    except ServiceError as error:
+        status, flash = error.http_status, {"level": "error", "text": error.message}
+    else:
+        flash = {"level": "success", "text": _("The phone is shown for your call; this is logged.")}
+    context = _ticket_context(request, user, ticket)
+    context.update(flash=flash, revealed_phone=phone)
+    template = "workbench/_ticket.html" if _is_htmx(request) else "workbench/ticket.html"
+    return render(request, template, context, status=status)
+
+
+@staff_required()
 def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
     ticket = _get_ticket(_user(request), number)
     attachment = ticket.attachments.filter(pk=pk).first()
@@ -302,8 +325,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _approval_rows(user: User) -> dict[str, Any]:
     """Plans for leaders, extension requests for leaders and supervisors: a supervisor's page
     does not read the plans it would not show."""
-    may_plan = user.has_role(Role.LEADER)
-    may_extend = user.has_role(Role.LEADER, Role.SUPERVISOR)
+    may_plan = user.has_role(Role.LEADER) and services.approval_rule("plan").refusal(user) is None
+    may_extend = (
+        user.has_role(Role.LEADER, Role.SUPERVISOR)
+        and services.approval_rule("extension").refusal(user) is None
+    )
     plans: list[Ticket] = []
     extensions: list[ExtensionRequest] = []
     if may_plan:

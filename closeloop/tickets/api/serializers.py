@@ -147,6 +147,15 @@ class EmptyActionSerializer(VersionedSerializer):
     pass
 
 
+class RevealPhoneSerializer(StrictSerializer):
+    """No body: the reveal is of the caller's own ticket, as it stands."""
+
+
+class RevealedPhoneSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    phone = serializers.CharField()
+
+
 class DepartmentActionSerializer(VersionedSerializer):
     department = serializers.SlugField(max_length=50)
 

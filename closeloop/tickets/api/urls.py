@@ -23,6 +23,11 @@ urlpatterns = [
         for name, view in views.ACTION_VIEWS.items()
     ],
     path(
+        "tickets/<ticket:number>/reveal-phone",
+        views.RevealPhoneView.as_view(),
+        name="ticket-reveal-phone",
+    ),
+    path(
         "tickets/<ticket:number>/attachments",
         views.AttachmentUploadView.as_view(),
         name="ticket-attachments",

@@ -7,7 +7,9 @@ import django_filters
 from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import FileResponse, QueryDict
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -278,6 +280,23 @@ def _action_view(spec: ActionSpec) -> type[TicketActionView]:
 
 
 ACTION_VIEWS: dict[str, type[TicketActionView]] = {spec[0]: _action_view(spec) for spec in ACTIONS}
+
+
+class RevealPhoneView(APIView):
+    """The handler assigned to a confidential case (never a report) reveals the customer's
+    phone to call them, where the pack allows it; each reveal is logged."""
+
+    @extend_schema(
+        request=s.RevealPhoneSerializer,
+        responses=s.RevealedPhoneSerializer,
+        summary="Reveal the customer's phone to call them (handler of a confidential case)",
+        operation_id="tickets_reveal_phone",
+    )
+    @method_decorator(never_cache)
+    def post(self, request: Request, number: str) -> Response:
+        s.RevealPhoneSerializer(data=request.data).is_valid(raise_exception=True)
+        phone = selectors.ticket_phone_reveal(_viewer(request), number, via="api:reveal_phone")
+        return Response({"number": number, "phone": phone})
 
 
 class AttachmentUploadView(APIView):
