@@ -30,13 +30,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from closeloop.common.errors import ServiceError, ValidationFailed
-from closeloop.directory.models import User
+from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.classify import Classification, TicketFacts, classify, time_limits_for
-from closeloop.policy.schema import PackSpec
+from closeloop.policy.schema import PackSpec, walk_categories
 from closeloop.policy.services import pack_active, pack_demo_people
 from closeloop.reports import monthly
 from closeloop.sla import clock
@@ -62,7 +63,7 @@ DEMO_SEED = 12
 HISTORY_MONTHS = 3
 # Channels on which a matter reaches staff only while the centre is open.
 STAFFED_CHANNELS = {Channel.PHONE, Channel.VISIT, Channel.ON_SITE, Channel.LETTER}
-# Where a step's pace comes from: the deadlines it meets (sla.services.MET_BY).
+# The deadlines a step meets (sla.services.MET_BY): the step that runs late runs past them.
 RESOLVE_MILESTONES = {"resolve", "reply", "department_response", "suggestion_feedback",
                       "first_contact", "progress_report", "supervision"}  # fmt: skip
 PROGRESS_MILESTONES = {"first_contact", "department_response", "progress_report", "supervision"}
@@ -222,7 +223,8 @@ class _Simulation:
     def __init__(self, pack: PackSpec, cast: _Cast, now: datetime, seed: int) -> None:
         if not cast.agents:
             raise ValidationFailed(
-                f"policy pack '{pack.name}' has no demo agent or supervisor to register tickets"
+                _("policy pack '%(name)s' has no demo agent or supervisor to register tickets")
+                % {"name": pack.name}
             )
         self.pack = pack
         self.cast = cast
@@ -234,6 +236,7 @@ class _Simulation:
         self.texts = texts.PACKS.get(pack.name) or self._generic_texts()
         self.visit_kinds = set(pack.return_visit.kinds) if pack.return_visit else set()
         self.fallback = self._fallback_department()
+        self.reviews = any(limit.milestone == "leader_review" for limit in pack.time_limits)
         self.plans: list[_Plan] = []
         self.reports: list[str] = []
         self.refused: list[str] = []
@@ -246,14 +249,10 @@ class _Simulation:
     # ------------------------------------------------------------------ planning
 
     def _generic_texts(self) -> texts.PackTexts:
-        from closeloop.policy.schema import walk_categories
-
         categories = [(c.code, c.name) for _parent, c in walk_categories(self.pack)]
         return texts.PackTexts(cases=texts.generic_cases(list(self.pack.kinds), categories))
 
     def _fallback_department(self) -> int | None:
-        from closeloop.directory.models import Department
-
         staffed = self.cast.staffed_departments()
         if self.texts.fallback:
             code = Department.objects.filter(code=self.texts.fallback).values_list("id", flat=True)
@@ -415,7 +414,7 @@ class _Simulation:
         cases = self._cases()
         open_total = clock.open_seconds_between(self.start, self.now, self.cal)
         coverage = self._coverage_specs()[: max(0, count // 3)]
-        for _ in range(count - len(coverage)):
+        for _index in range(count - len(coverage)):
             case = self._case(cases)
             channel = self._channel(case)
             received = self._moment(channel, open_total)
@@ -493,8 +492,6 @@ class _Simulation:
         return None
 
     def _routed(self, case: texts.Case, channel: str) -> int | None:
-        from closeloop.directory.models import Department
-
         result = self._classify(case, channel)
         code = result.department
         if code is None:
@@ -689,7 +686,7 @@ class _Simulation:
     def _review(self, plan: _Plan, ticket: Ticket, at: datetime) -> Step | None:
         """Where the pack gives the leader a clock to review the case (阅批), the leader
         writes an instruction on it — a note, which is what meets that clock."""
-        if plan.reviewed or not self.cast.leaders:
+        if plan.reviewed or not self.cast.leaders or not self.reviews:
             return None
         if self._due(ticket, {"leader_review"}) is None:
             return None
@@ -806,8 +803,6 @@ class _Simulation:
         )
 
     def _code(self, department_id: int) -> str:
-        from closeloop.directory.models import Department
-
         return Department.objects.values_list("code", flat=True).get(pk=department_id)
 
     def _dispatched(self, plan: _Plan, ticket: Ticket, at: datetime) -> Step | None:
@@ -872,9 +867,12 @@ class _Simulation:
                 "progress",
                 lambda now: tickets.ticket_progress(handler, number, note=note, now=now),
             )
-        pending = ExtensionRequest.objects.filter(
-            ticket=ticket, state=ExtensionState.PENDING
-        ).exists()
+        pending = (
+            plan.extended
+            and ExtensionRequest.objects.filter(
+                ticket=ticket, state=ExtensionState.PENDING
+            ).exists()
+        )
         if pending and plan.fate != "extension":
             return self._extension_decision(ticket, at)
         if plan.fate == "extension" or (plan.extend and not plan.extended):
