@@ -87,6 +87,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
+    # The migrations made the cache table already, unless the site used Redis back then.
+    call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
     from closeloop.demo.history import demo_history_create
@@ -351,6 +353,18 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     print(f"Created user {user.username} ({roles}){where}.")
     if args.password is None:
         print(f"No password set: the API works with 'closeloop token {user.username}'.")
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from closeloop.directory.services import user_unlock
+
+    _require_migrated()
+    cleared = user_unlock(args.username)
+    if cleared:
+        print(f"Unlocked {args.username}: cleared {cleared} records of failed log-ins.")
+    else:
+        print(f"{args.username} had no failed log-ins to clear.")
     return 0
 
 
@@ -652,6 +666,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--password", metavar="P")
     q.add_argument("--display-name", metavar="NAME")
     q.set_defaults(handler=cmd_user_add)
+    q = user_sub.add_parser("unlock", help="lift a login lockout: forget the failed log-ins")
+    q.add_argument("username")
+    q.set_defaults(handler=cmd_user_unlock)
 
     p = sub.add_parser("token", help="print a user's API token (created if missing)")
     p.add_argument("username")

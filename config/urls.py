@@ -8,3 +8,8 @@ urlpatterns = [
     path("portal/", include("closeloop.channels.portal.urls")),
     path("", include("closeloop.channels.web.urls")),
 ]
+
+# Under /api/ these answer in the API's JSON error shape; elsewhere with Django's pages.
+handler400 = "closeloop.channels.api.errors.bad_request"
+handler404 = "closeloop.channels.api.errors.page_not_found"
+handler500 = "closeloop.channels.api.errors.server_error"

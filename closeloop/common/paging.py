@@ -12,9 +12,29 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+# No list here comes near a billion rows: a page starting further on is past the end, and
+# is answered as such without asking the database, whose OFFSET (a 64-bit integer) a page
+# number like 9223372036854775807 would overflow.
+OFFSET_MAX = 1_000_000_000
+
+
+def page_number(raw: str | None) -> int | None:
+    """A page number from a URL (missing: 1), or None when it is not a whole number from 1.
+    A number too long to matter reads as one past OFFSET_MAX: beyond the end of any list
+    (and `int()` is spared the thousands of digits it refuses)."""
+    digits = (raw or "1").strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    digits = digits.lstrip("0")
+    if not digits:
+        return None
+    return int(digits) if len(digits) <= 12 else OFFSET_MAX + 1
+
 
 def page_rows(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
     """`list(queryset[start:stop])`, in the same order, with the same related rows."""
+    if start > OFFSET_MAX:
+        return []
     ids = list(queryset.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []

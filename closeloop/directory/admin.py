@@ -4,9 +4,13 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from .lockout import AdminLoginForm
 from .models import Department, DutyRota, User, UserRole
 from .roles import Role
 from .services import ROLES_NEEDING_DEPARTMENT
+
+# The admin's login says when a locked-out person may try again, as the staff login does.
+admin.site.login_form = AdminLoginForm
 
 
 class ChildDepartmentInline(admin.TabularInline):

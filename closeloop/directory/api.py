@@ -10,7 +10,9 @@ from .models import Department
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    parent: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
+    parent: Any = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Department

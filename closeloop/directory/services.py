@@ -6,6 +6,7 @@ leaves the database as it was.
 """
 
 import datetime
+import logging
 import re
 from collections.abc import Iterable
 
@@ -28,6 +29,8 @@ DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length or 100
 
 # A liaison or handler works for one department's inbox; without one they could see nothing.
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.LIAISON, Role.HANDLER})
+
+security_log = logging.getLogger("closeloop.security")
 
 
 def _department_by_code(code: str, *, field: str) -> Department:
@@ -215,6 +218,18 @@ def user_get(username: str) -> User:
         return User.objects.get(username=username)
     except User.DoesNotExist:
         raise NotFound(f"Unknown user {username!r}.", details={"username": "unknown"}) from None
+
+
+def user_unlock(username: str) -> int:
+    """Lift a person's login lockout: forget their failed log-ins from every address. Returns
+    how many records were cleared (0: there were none). An address locked by failures under
+    other names stays locked; the admin's "access attempts" clear those."""
+    from axes.utils import reset
+
+    user = user_get(username)
+    cleared = reset(username=user.get_username())
+    security_log.warning("login unlocked: username=%r records=%d", user.get_username(), cleared)
+    return cleared
 
 
 def user_token(username: str) -> str:

@@ -12,8 +12,12 @@ from .services import pack_active
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
-    department: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: Any = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
+    department: Any = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Category

@@ -30,6 +30,14 @@ from pydantic import (
     model_validator,
 )
 
+from closeloop.sla.milestones import (
+    DEFAULT_START,
+    STATUS_AT,
+    meeting_actions,
+    statuses_while_running,
+    unmet_statuses,
+)
+
 # --- closed vocabularies ------------------------------------------------------------------
 
 # Mirrors closeloop.tickets.choices and closeloop.directory.roles; kept as plain tuples so
@@ -306,6 +314,14 @@ class TimeLimit(Strict):
         return self
 
 
+class NoLimit(Strict):
+    """Kinds whose tickets run with no clock from registration, and why (the rule's own words
+    or, where there is no rule, that none was found)."""
+
+    kinds: Annotated[list[Kind], Field(min_length=1)]
+    basis: Text
+
+
 class Escalation(Strict):
     milestone: Milestone
     state: DeadlineState
@@ -546,6 +562,7 @@ class PackSpec(Strict):
     categories: list[CategorySpec] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     time_limits: list[TimeLimit] = Field(default_factory=list)
+    no_limit: list[NoLimit] = Field(default_factory=list)
     escalations: list[Escalation] = Field(default_factory=list)
     responsible_levels: list[ResponsibleLevel] = Field(default_factory=list)
     plan_approval: PlanApproval | None = None
@@ -766,6 +783,8 @@ def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
         elif limit.when is None or not limit.when.model_fields_set:
             unconditional[limit.milestone] = path
 
+    problems.extend(_clock_problems(spec))
+
     for i, esc in enumerate(spec.escalations):
         path = f"escalations[{i}]"
         if esc.milestone not in declared:
@@ -806,6 +825,110 @@ def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
     if spec.demo:
         problems.extend(_demo_problems(spec.demo, departments))
     return problems
+
+
+def _start_of(limit: TimeLimit) -> str:
+    return limit.start or DEFAULT_START[limit.milestone]
+
+
+def _holds_for_every(cond: Condition | None, kind: str) -> bool | None:
+    """True: the condition holds for every ticket of `kind`; False: for none; None: some."""
+    # Keys given a value (a stored pack's JSON spells out the unset ones as null).
+    keys = {k for k in (cond.model_fields_set if cond else ()) if getattr(cond, k) is not None}
+    if cond is None or not keys:
+        return True
+    if cond.kind is not None and kind not in cond.kind:
+        return False
+    return True if keys <= {"kind"} else None
+
+
+def registration_clock(spec: PackSpec, kind: str) -> int | None:
+    """The index of a time limit that starts a clock at registration for every ticket of
+    `kind`, or None. A milestone counts when the limits that can apply to such a ticket before
+    an unconditional one (the first matching limit wins) all start at registration."""
+    by_milestone: dict[str, list[int]] = {}
+    for i, limit in enumerate(spec.time_limits):
+        by_milestone.setdefault(limit.milestone, []).append(i)
+    for indexes in by_milestone.values():
+        for i in indexes:
+            limit = spec.time_limits[i]
+            holds = _holds_for_every(limit.when, kind)
+            if holds is False:
+                continue
+            if _start_of(limit) != "registered":
+                break  # some tickets of this kind get this milestone's clock later
+            if holds:
+                return i
+    return None
+
+
+def _clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Every case has a clock from the moment it arrives (or the pack says why not), and every
+    clock can be met by some action."""
+    problems: list[tuple[str, str]] = []
+    untimed: dict[str, str] = {}
+    for i, entry in enumerate(spec.no_limit):
+        for j, kind in enumerate(entry.kinds):
+            path = f"no_limit[{i}].kinds[{j}]"
+            if kind not in spec.kinds:
+                problems.append((path, f"kind '{kind}' is not among this pack's kinds"))
+            elif kind in untimed:
+                problems.append((path, f"kind '{kind}' is listed twice (first at {untimed[kind]})"))
+            else:
+                untimed[kind] = path
+    for i, kind in enumerate(spec.kinds):
+        clock = registration_clock(spec, kind)
+        if clock is None and kind not in untimed:
+            problems.append(
+                (
+                    f"kinds[{i}]",
+                    f"kind '{kind}' has no clock from registration: give it a time limit that "
+                    f"starts at registration for every {kind} ticket, or list it under no_limit "
+                    "with the basis for having none",
+                )
+            )
+        elif clock is not None and kind in untimed:
+            problems.append(
+                (
+                    untimed[kind],
+                    f"kind '{kind}' has a clock from registration (time_limits[{clock}]), "
+                    "so it cannot be under no_limit",
+                )
+            )
+
+    running_in: dict[str, set[str]] = {}
+    for i, limit in enumerate(spec.time_limits):
+        start = _start_of(limit)
+        running_in.setdefault(limit.milestone, set()).update(
+            statuses_while_running(limit.milestone, STATUS_AT[start])
+        )
+        stuck = unmet_statuses(limit.milestone, STATUS_AT[start])
+        if stuck:
+            problems.append(
+                (f"time_limits[{i}].milestone", _never_met(limit.milestone, start, stuck))
+            )
+    for i, esc in enumerate(spec.escalations):
+        if esc.time_limit is None or esc.milestone not in running_in:
+            continue
+        # The escalation's own clock starts while the escalated one runs.
+        where = frozenset(running_in[esc.milestone])
+        stuck = unmet_statuses(esc.time_limit.milestone, where)
+        if stuck:
+            problems.append(
+                (
+                    f"escalations[{i}].time_limit.milestone",
+                    _never_met(esc.time_limit.milestone, f"'{esc.milestone}' escalated", stuck),
+                )
+            )
+    return problems
+
+
+def _never_met(milestone: str, start: str, stuck: list[str]) -> str:
+    actions = ", ".join(sorted(meeting_actions(milestone))) or "none"
+    return (
+        f"milestone '{milestone}' started at {start} can never be met when the ticket is "
+        f"{' or '.join(stuck)}: none of the actions that meet it ({actions}) can follow from there"
+    )
 
 
 def _demo_problems(demo: Demo, departments: dict[str, str]) -> list[tuple[str, str]]:

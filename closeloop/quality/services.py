@@ -10,7 +10,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from closeloop.common.dates import date_problem
 from closeloop.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
@@ -58,6 +59,9 @@ def period_parse(period: str) -> Month:
         message = _("a period is a month written YYYY-MM, not '%(p)s'") % {"p": period}
         raise ValidationFailed(message, details={"period": [message]})
     year, month = int(match[1]), int(match[2])
+    # Year 0000 is no date at all: judged as year 1, outside the range like it.
+    if problem := date_problem(date(max(year, 1), month, 1)):
+        raise ValidationFailed(problem, details={"period": [problem]})
     tz = ZoneInfo(settings.TIME_ZONE)
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)

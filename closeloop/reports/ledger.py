@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import Department, User
 from closeloop.directory.selectors import department_subtree_ids
@@ -74,7 +75,6 @@ EXTRA_IDS_MAX = 10_000
 # page is full). Looking up more costs more for every frequent word (the lookup reads this
 # many matches before it gives up); beyond it the planner chooses from the statistics.
 OWN_IDS_MAX = 500
-EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
 
 ANY = ("", _("any"))
 YES_NO = [ANY, ("yes", _("yes")), ("no", _("no"))]
@@ -187,8 +187,18 @@ class LedgerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         period = {
-            "from": forms.DateField(label=_("Received from"), required=False, widget=date_input),
-            "to": forms.DateField(label=_("Received to"), required=False, widget=date_input),
+            "from": forms.DateField(
+                label=_("Received from"),
+                required=False,
+                widget=date_input,
+                validators=[validate_date_range],
+            ),
+            "to": forms.DateField(
+                label=_("Received to"),
+                required=False,
+                widget=date_input,
+                validators=[validate_date_range],
+            ),
         }
         self.fields = {**period, **self.fields}
         self._set("kind", [ANY, *Kind.choices])
@@ -220,13 +230,6 @@ class LedgerFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("from", "to"):
-            day = data.get(name)
-            if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(
-                    name,
-                    _("must be between %(a)s and %(b)s") % {"a": EARLIEST, "b": LATEST},
-                )
         first, last = data.get("from"), data.get("to")
         if first and last and last < first:
             self.add_error("to", _("must not be before from"))

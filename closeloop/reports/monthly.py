@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from closeloop.common.dates import EARLIEST, LATEST
 from closeloop.common.errors import Conflict, NotAllowed, ValidationFailed
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
@@ -31,7 +32,7 @@ from closeloop.tickets.models import Ticket
 from closeloop.tickets.selectors import ticket_get_for_user, ticket_visibility_q
 
 from . import charts
-from .api import EARLIEST, LATEST, period_of, satisfied_values
+from .api import period_of, satisfied_values
 from .indicators import ON_TIME_MILESTONES, Period, cohort, indicators, overdue_q
 from .models import MonthlyReport
 

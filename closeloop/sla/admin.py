@@ -96,6 +96,6 @@ class DeadlineAdmin(admin.ModelAdmin):
 
 @admin.register(CaseFile)
 class CaseFileAdmin(DeadlineAdmin):
-    list_display = ["ticket", "opened_at", "department", "reason"]
+    list_display = ["ticket", "opened_at", "department", "responsible", "reason"]
     list_filter = ["department"]
-    list_select_related = ["ticket", "department"]
+    list_select_related = ["ticket", "department", "responsible"]

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closeloop.common.api import StrictSerializer
+from closeloop.common.dates import validate_date_range
 from closeloop.policy.services import pack_active
 
 from .services import calendar_for
@@ -17,7 +18,7 @@ from .timelimits import UNITS, TimeLimit, deadline_compute
 
 
 class DeadlineQuerySerializer(StrictSerializer):
-    start = serializers.DateTimeField()
+    start = serializers.DateTimeField(validators=[validate_date_range])
     amount = serializers.IntegerField(min_value=1, max_value=100_000)
     unit = serializers.ChoiceField([(u, u) for u in UNITS])
     calendar = serializers.ChoiceField(

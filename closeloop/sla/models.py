@@ -127,7 +127,10 @@ class EscalationRecord(models.Model):
 
 
 class CaseFile(models.Model):
-    """投诉处理档案: opened when a complaint is not done in time, registered in the ledger."""
+    """投诉处理档案: opened when a complaint is not done in time, registered in the ledger.
+
+    It names the department that must answer and the person responsible: the handler holding
+    the late clock, or else the department's head (its leader, else its liaison)."""
 
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -141,6 +144,14 @@ class CaseFile(models.Model):
     department = models.ForeignKey(
         "directory.Department",
         verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -27,47 +27,9 @@ from closeloop.tickets.recipients import recipients_for
 from . import clock
 from .calendar import ALWAYS_OPEN, WorkCalendar, YearNotice, calendar_with_notice, china_calendar
 from .labels import STATE_LABELS, UNIT_LABELS, milestone_label
+from .milestones import AFTER_RESOLVE, DEFAULT_START, LEADER_MEETS, MET_BY
 from .models import CalendarNotice, CaseFile, Deadline, DeadlineState, EscalationRecord
 from .timelimits import TimeLimit, deadline_compute
-
-# Where each milestone's clock starts unless the pack names another start event.
-DEFAULT_START = {
-    "accept": "registered",
-    "dispatch": "accepted",
-    "assign": "dispatched",
-    "first_contact": "dispatched",
-    "department_response": "dispatched",
-    "progress_report": "dispatched",
-    "reply": "registered",
-    "resolve": "registered",
-    "return_visit": "resolved",
-    "leader_review": "registered",
-    "suggestion_feedback": "registered",
-    "supervision": "escalated",
-}
-
-# Which ticket action meets which milestone.
-MET_BY = {
-    "accept": {"accept"},
-    "decline": {"accept"},
-    "answer": {"accept", "first_contact", "reply", "resolve", "suggestion_feedback"},
-    "dispatch": {"dispatch"},
-    "assign": {"assign"},
-    "progress": {"first_contact", "department_response", "progress_report", "supervision"},
-    "submit_plan": {"department_response"},
-    "approve_plan": {"leader_review"},
-    "reject_plan": {"leader_review"},
-    "resolve": {
-        "first_contact",
-        "department_response",
-        "progress_report",
-        "reply",
-        "resolve",
-        "suggestion_feedback",
-        "supervision",
-    },
-    "visit": {"return_visit"},
-}
 
 # The start events an action emits (a milestone starts when its start event happens).
 EMITS = {
@@ -91,8 +53,6 @@ DEPARTMENT_MILESTONES = {
     "progress_report",
     "supervision",
 }
-# Still running after the ticket is resolved.
-AFTER_RESOLVE = {"return_visit", "leader_review"}
 # Restarted when a dissatisfied customer or a reopen sends the ticket back to work.
 ON_REOPEN = {"reply", "resolve"}
 DEFAULT_WARN_SHARE = 0.75
@@ -256,12 +216,8 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     running = [d for d in open_now if d.milestone != "correction"]
 
     met = set(MET_BY.get(action, ()))
-    if (
-        action in ("note", "supervise", "remind")
-        and actor is not None
-        and actor.has_role(Role.LEADER)
-    ):
-        met.add("leader_review")  # a leader's written instruction (批示) on the case
+    if action in LEADER_MEETS and actor is not None and actor.has_role(Role.LEADER):
+        met |= LEADER_MEETS[action]  # a leader's written instruction (批示) on the case
     work_ends = ticket.status in FINAL_STATUSES or action in ("resolve", "answer")
     for deadline in running:
         if deadline.milestone in met:
@@ -283,6 +239,11 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     if action == "assign":
         for deadline in running:
             _hold(deadline, ticket)
+    elif action in ("dispatch", "transfer"):
+        # The department that receives the ticket holds its running clocks from now on.
+        for deadline in running:
+            if deadline.closed_at is None:
+                _hold(deadline, ticket)
 
     starts = list(EMITS.get(action, []))
     reopened = action == "reopen" or (action == "visit" and ticket.status != "resolved")
@@ -293,6 +254,16 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
             wanted = start_event in starts or (reopened and milestone in ON_REOPEN)
             if reopened and ticket.department_id and milestone == "department_response":
                 wanted = True
+            if (
+                "dispatched" in starts
+                and start_event == "registered"
+                and milestone in DEPARTMENT_MILESTONES
+                and milestone not in active
+                and ticket.deadlines.filter(milestone=milestone).exists()
+            ):
+                # A department's clock that ran from the first report (road rescue: 12 h)
+                # starts afresh for the next department once a transfer stopped it.
+                wanted, start_event = True, "dispatched"
             if wanted and milestone not in active:
                 # A case's own clock starts when it really arrived (a letter's day of
                 # receipt), not when it was typed in.
@@ -436,36 +407,62 @@ def _local(moment: datetime, cal: WorkCalendar) -> str:
 # --------------------------------------------------------------------------- extensions
 
 
-def deadline_for_extension(ticket: Ticket, milestone: str | None) -> Deadline:
-    """The running deadline an extension request moves: the named milestone, or the ticket's
-    resolve / reply deadline, or else the latest running one."""
+# The clocks a department answers for, which its extension request moves unless it names
+# another: never the supervisor's own order (督办), whose due moment the supervisor set.
+DEPARTMENT_EXTENDS = {
+    "assign",
+    "first_contact",
+    "department_response",
+    "progress_report",
+    "reply",
+    "resolve",
+    "suggestion_feedback",
+}
+
+
+def deadline_for_extension(
+    ticket: Ticket, milestone: str | None, requester: User | None = None
+) -> Deadline:
+    """The running deadline an extension request moves: the named milestone; by default the
+    one the requester answers for — a liaison's or handler's: their department's running
+    clocks, the most urgent (earliest due) first; anyone else's: the resolve or reply
+    deadline, or else the most urgent running one."""
     # Recurring reports are not extended: each day's report is its own deadline.
-    running = [
-        d
-        for d in ticket.deadlines.filter(closed_at__isnull=True).order_by("-due_at")
-        if not d.rule.get("recurring")
-    ]
-    by_milestone = {d.milestone: d for d in reversed(running)}
+    running = sorted(
+        (d for d in ticket.deadlines.filter(closed_at__isnull=True) if not d.rule.get("recurring")),
+        key=lambda d: (d.due_at, d.pk),
+    )
+    found: Deadline | None
     if milestone:
-        found = by_milestone.get(milestone)
+        found = next((d for d in running if d.milestone == milestone), None)
+        if found is None:
+            message = _("there is no running %(milestone)s deadline to extend") % {
+                "milestone": milestone_label(milestone)
+            }
+            raise ValidationFailed(message, details={"milestone": [message]})
+        return found
+    if requester is not None and requester.has_role(Role.LIAISON, Role.HANDLER):
+        found = next((d for d in running if d.milestone in DEPARTMENT_EXTENDS), None)
     else:
+        by_milestone = {d.milestone: d for d in running}
         found = (
             by_milestone.get("resolve")
             or by_milestone.get("reply")
-            or (running[0] if running else None)
+            or next((d for d in running if d.milestone != "supervision"), None)
         )
     if found is None:
-        raise ValidationFailed(
-            _("there is no running deadline to extend"),
-            details={"milestone": [_("there is no running deadline to extend")]},
-        )
+        message = _("there is no running deadline of yours to extend; name the milestone")
+        raise ValidationFailed(message, details={"milestone": [message]})
     return found
 
 
-def extension_check(ticket: Ticket, milestone: str | None, until: datetime) -> Deadline:
-    """Refuse an extension that does not move the deadline later, or goes past the pack's cap
-    (counted from the deadline's original due moment)."""
-    deadline = deadline_for_extension(ticket, milestone)
+def extension_check(
+    ticket: Ticket, milestone: str | None, until: datetime, requester: User | None = None
+) -> Deadline:
+    """Refuse an extension that does not move the deadline later, or goes past the pack's cap.
+    The cap holds per milestone: counted from that deadline's own original due moment, however
+    often it was extended before."""
+    deadline = deadline_for_extension(ticket, milestone, requester)
     if until <= deadline.due_at:
         raise ValidationFailed(
             _("an extension must end after the current deadline (%(due)s)")
@@ -721,14 +718,10 @@ def _escalation_act(
         "basis": escalation.get("basis", ""),
     }
     if action == "case_file":
-        case = CaseFile.objects.create(
-            ticket=ticket,
-            deadline=deadline,
-            department=deadline.department,
-            opened_at=now,
-            reason=text[:500],
-        )
+        case = case_file_open(deadline, text, now)
         payload["case_file"] = case.pk
+        payload["department"] = case.department.code if case.department else None
+        payload["responsible"] = case.responsible.username if case.responsible else None
     event = {"remind": "remind", "supervise": "supervise", "escalate": "escalate",
              "case_file": "case_file"}[action]  # fmt: skip
     own_limit = escalation.get("time_limit")
@@ -746,6 +739,26 @@ def _escalation_act(
         ticket=ticket,
         key=f"escalation:{deadline.pk}:{index}",
         now=now,
+    )
+
+
+def case_file_open(deadline: Deadline, reason: str, now: datetime) -> CaseFile:
+    """Open the 投诉处理档案 for a late clock, naming the department that must answer — the one
+    holding the clock, else the ticket's, else the one its rules route to (a case not yet
+    dispatched) — and the person responsible for it: the handler, else the department head."""
+    ticket = deadline.ticket
+    department_id = deadline.department_id or ticket.department_id or ticket.routed_department_id
+    responsible = deadline.handler or ticket.handler
+    if responsible is None and department_id is not None:
+        head = recipients_for(ticket, ["department_head"], department_id=department_id)
+        responsible = min(head, key=lambda u: u.pk, default=None)
+    return CaseFile.objects.create(
+        ticket=ticket,
+        deadline=deadline,
+        department_id=department_id,
+        responsible=responsible,
+        opened_at=now,
+        reason=reason[:500],
     )
 
 

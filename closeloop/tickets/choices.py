@@ -64,6 +64,17 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
+class ReplyMethod(models.TextChoices):
+    """How the customer was given a reply."""
+
+    PHONE = "phone", _("phone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("email")
+    LETTER = "letter", _("letter")
+    IN_PERSON = "in_person", _("in person")
+    PORTAL = "portal", _("portal")
+
+
 class Severity(models.TextChoices):
     ONE_STAR = "one_star", _("one star (ordinary)")
     TWO_STAR = "two_star", _("two star (serious)")

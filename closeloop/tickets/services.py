@@ -8,6 +8,7 @@ in one transaction. Nothing else assigns `Ticket.status`.
 
 import hashlib
 import json
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,6 +23,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from closeloop.common.dates import date_problem
 from closeloop.common.errors import (
     Conflict,
     InvalidTransition,
@@ -47,6 +49,7 @@ from .choices import (
     EnclosureDisposition,
     ExtensionState,
     Kind,
+    ReplyMethod,
     Satisfaction,
     Status,
     Validity,
@@ -308,6 +311,10 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
     """
     pack = pack_active()
     _check_input(data, pack.kinds, pack.channels)
+    for name in ("received_at", "occurred_at"):
+        moment = getattr(data, name)
+        if moment is not None and (problem := date_problem(moment)):
+            raise _invalid(name, problem)
     received_at = data.received_at or now
     if received_at > now:
         raise _invalid("received_at", _("received_at cannot be in the future"))
@@ -956,6 +963,33 @@ def ticket_resolve(
     return ticket
 
 
+def ticket_reply(
+    actor: User,
+    number: str,
+    *,
+    reply: str,
+    method: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record the reply given to the customer — what they were told and how (答复). It meets
+    the pack's `reply` clock and a suggestion's feedback; the ticket's status stays."""
+    reply = _required_text(reply, "reply", settings.TICKET_TEXT_MAX)
+    if method not in ReplyMethod.values:
+        raise _invalid(
+            "method",
+            _("method must be one of: %(v)s") % {"v": ", ".join(ReplyMethod.values)},
+        )
+    return _act(
+        actor,
+        number,
+        "reply",
+        version,
+        now,
+        lambda t, n: (None, {"reply": reply, "method": method}),
+    )
+
+
 def ticket_visit(
     actor: User,
     number: str,
@@ -1133,6 +1167,9 @@ def ticket_supervise(
 ) -> Ticket:
     note = _required_text(note, "note")
 
+    if due_at is not None and (problem := date_problem(due_at)):
+        raise _invalid("due_at", problem)
+
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         if due_at is not None and due_at <= now:
             raise _invalid("due_at", _("a supervision deadline must be in the future"))
@@ -1153,16 +1190,19 @@ def ticket_extend(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Request an extension of a running deadline (by default the resolve or reply one);
-    a supervisor or leader approves it. The pack may cap how far it reaches."""
+    """Request an extension of a running deadline: `milestone`, or by default the one the
+    requester answers for (see `sla.deadline_for_extension`); a supervisor or leader approves
+    it. The pack caps how far each milestone may be moved."""
     reason = _required_text(reason, "reason", 1000)
+    if problem := date_problem(until):
+        raise _invalid("until", problem)
 
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         if until <= now:
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
-        deadline = sla.extension_check(ticket, milestone, until)
+        deadline = sla.extension_check(ticket, milestone, until, actor)
         request = ExtensionRequest.objects.create(
             ticket=ticket,
             requested_by=actor,
@@ -1213,7 +1253,9 @@ def ticket_approve_extension(
             "comment": request.decision_comment,
         }
         if approved:
-            deadline = sla.deadline_for_extension(ticket, request.milestone or None)
+            deadline = sla.deadline_for_extension(
+                ticket, request.milestone or None, request.requested_by
+            )
             payload["extended_from"] = deadline.due_at.isoformat()
             sla.deadline_extend(deadline, request.until, now)
         return None, payload
@@ -1239,6 +1281,40 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
 }
+
+
+# The extension a file of each accepted type is stored and downloaded with. A file is named
+# for the type it was checked to be, never for what its name claims: an HTML page sent as
+# text/plain becomes x.txt, which no browser or file server will run.
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt",),
+    "audio/mpeg": (".mp3",),
+    "audio/wav": (".wav",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+}
+# What a browser may render or run, whatever type a site configures as accepted.
+_ACTIVE_EXTENSIONS = {".htm", ".html", ".shtml", ".xht", ".xhtml", ".svg", ".svgz", ".js", ".mjs"}
+_ACTIVE_EXTENSIONS |= {".xml", ".xsl", ".xslt", ".swf", ".php", ".cgi"}
+
+
+def attachment_filename(name: str, content_type: str) -> str:
+    """`name` with the extension of `content_type`: kept when it is one of that type's,
+    otherwise replaced (`x.html` as text/plain is `x.txt`; a type without a known, inert
+    extension gets `.bin`)."""
+    name = " ".join(name.replace("\\", "/").rsplit("/", 1)[-1].split()).strip(". ")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    ext = f".{ext}".lower() if ext else ""
+    allowed = _EXTENSIONS.get(content_type) or (mimetypes.guess_extension(content_type) or "",)
+    if ext in allowed and ext not in _ACTIVE_EXTENSIONS:
+        return f"{stem[:180]}{ext}"
+    wanted = allowed[0] if allowed[0] and allowed[0] not in _ACTIVE_EXTENSIONS else ".bin"
+    return f"{(stem or 'file')[:180]}{wanted}"
 
 
 def _content_matches(content_type: str, head: bytes) -> bool:
@@ -1299,14 +1375,15 @@ def ticket_attach(
             )
         saved = []
         for f, data in contents:
+            filename = attachment_filename(f.name, f.content_type)
             attachment = Attachment(
                 ticket=ticket,
-                filename=f.name[:200],
+                filename=filename,
                 content_type=f.content_type,
                 size=len(data),
                 uploaded_by=actor,
             )
-            attachment.file.save(f.name[-100:], ContentFile(data), save=False)
+            attachment.file.save(filename[-100:], ContentFile(data), save=False)
             attachment.save()
             saved.append({"id": attachment.pk, "filename": attachment.filename, "size": len(data)})
         return None, {"attachments": saved}

@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "suspend": _("suspend"),
     "resume": _("resume"),
     "resolve": _("resolve"),
+    "reply": _("reply to the customer"),
     "visit": _("record the return visit"),
     "close": _("close"),
     "reopen": _("reopen"),
@@ -101,6 +102,14 @@ TRANSITIONS: dict[str, Transition] = {
         _t("suspend", [S.IN_PROGRESS], [S.SUSPENDED], {**HANDLING, Role.SUPERVISOR: ANY}),
         _t("resume", [S.SUSPENDED], [S.IN_PROGRESS], {**HANDLING, Role.SUPERVISOR: ANY}),
         _t("resolve", [S.IN_PROGRESS], [S.RESOLVED], HANDLING),
+        # What the customer was told and how (答复), before or after the department's answer:
+        # meets the pack's `reply` clock (12366: 座席人员收到反馈结果当日回复纳税人).
+        _t(
+            "reply",
+            [S.ACCEPTED, *WORKING, S.RESOLVED],
+            [],
+            {**CENTRE, **HANDLING},
+        ),
         # A dissatisfied customer sends the ticket back to work when the pack says so.
         _t("visit", [S.RESOLVED], [S.IN_PROGRESS, S.DISPATCHED, S.ACCEPTED], CENTRE),
         _t("close", [S.RESOLVED], [S.CLOSED], CENTRE),

@@ -1,8 +1,14 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
+import contextlib
+import datetime
+import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -11,7 +17,38 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DATA_DIR = Path(env.str("CLOSELOOP_DATA_DIR", default=str(BASE_DIR / "var")))
 
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production")
+# SECRET_KEY from the environment wins. Without it the embedded default (dev.py) and the tests
+# use the installation's own key in DATA_DIR (installation_secret_key); production requires it.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+
+
+def installation_secret_key(data_dir: Path) -> str:
+    """The installation's own random key, made on its first start in DATA_DIR/secret_key (0600)
+    and read by every process after: web workers, the worker, the command.
+
+    Several processes may start at once with no key yet: each writes a whole key to a private
+    temporary file and links it into place, which fails if another got there first; everyone
+    then reads the one file that won, always complete.
+    """
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")  # 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it to make a new one")
+    return key
+
+
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -30,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served here: no CDN
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "closeloop.common",
     "closeloop.directory",
     "closeloop.policy",
@@ -46,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so that every answer carries the policy, static files included.
     "csp.middleware.CSPMiddleware",
+    "closeloop.channels.middleware.BodySizeLimitMiddleware",  # before anything reads a body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -54,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts and styles come only from this site's own
@@ -115,11 +156,49 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+
+# The cache every process shares: the portal's rate limits and spent challenges must be counted
+# once for the whole site, not once per web worker. Unset: a table in the database (created by
+# the migrations; good for the embedded default and one PostgreSQL); in production Redis, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHE_TABLE = "closeloop_cache"
+
+
+def _caches() -> dict:
+    prefix = env.str("CACHE_KEY_PREFIX", default="closeloop")
+    if not CACHE_URL:
+        # The database cache culls a third of its rows past MAX_ENTRIES, spent challenges with
+        # them; set it well above what the portal's limits let the public create.
+        cache = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    elif CACHE_URL.split(":", 1)[0] in ("redis", "rediss", "unix"):
+        cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    else:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}"
+        )
+    return {"default": {**cache, "KEY_PREFIX": prefix}}
+
+
+CACHES = _caches()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 
+# Every password set anywhere (the command, the admin's add and change forms, Django's own
+# password change) passes these; see docs/security.md.
+_VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email", "phone")},
+    },
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
@@ -138,6 +217,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Axes' backend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (django-axes; closeloop/directory/lockout.py; docs/security.md). A failure
+# counts for LOCKOUT_MINUTES after the latest failure of its record; each rule locks at its
+# own number of failures: an account from one address, an address, an account from anywhere.
+LOCKOUT_MINUTES = env.int("CLOSELOOP_LOCKOUT_MINUTES", default=15)
+LOCKOUT_RULES = [
+    (["username", "ip_address"], env.int("CLOSELOOP_LOCKOUT_PER_ACCOUNT_AND_ADDRESS", default=5)),
+    (["ip_address"], env.int("CLOSELOOP_LOCKOUT_PER_ADDRESS", default=20)),
+    (["username"], env.int("CLOSELOOP_LOCKOUT_PER_ACCOUNT", default=30)),
+]
+if LOCKOUT_MINUTES < 1 or min(limit for _rule, limit in LOCKOUT_RULES) < 1:
+    raise ImproperlyConfigured("CLOSELOOP_LOCKOUT_* must be whole numbers of 1 or more")
+AXES_LOCKOUT_PARAMETERS = [rule for rule, _limit in LOCKOUT_RULES]
+AXES_FAILURE_LIMIT = min(limit for _rule, limit in LOCKOUT_RULES)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOCKOUT_MINUTES)
+AXES_HANDLER = "closeloop.directory.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "closeloop.directory.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "closeloop.directory.lockout.client_address"
+# An attempt refused during a lockout does not restart it, so the time the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Every failed log-in stays on record (admin: access failures), not only the counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -148,9 +255,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["closeloop.channels.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "closeloop.channels.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "closeloop.channels.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "closeloop.channels.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -201,6 +308,16 @@ ATTACHMENT_CONTENT_TYPES = env.list(
 )
 ECONOMIC_LOSS_MAX = env.int("CLOSELOOP_ECONOMIC_LOSS_MAX", default=1_000_000_000)
 
+# Request bodies, refused (413) by their Content-Length before they are read: file uploads
+# (multipart) up to UPLOAD_MAX_BYTES, by default room for the most attachments a request may
+# carry; any other body up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django's setting, which also
+# bounds the form fields of an upload). See docs/security.md.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CLOSELOOP_BODY_MAX_BYTES", default=2_621_440)
+UPLOAD_MAX_BYTES = env.int(
+    "CLOSELOOP_UPLOAD_MAX_BYTES",
+    default=ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_COUNT + DATA_UPLOAD_MAX_MEMORY_SIZE,
+)
+
 # Background work: Huey on SQLite by default, Redis when HUEY_REDIS_URL is set.
 HUEY_REDIS_URL = env.str("HUEY_REDIS_URL", default="")
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
@@ -245,7 +362,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     # The Huey consumer installs its own handler; without this its lines print twice.
-    "loggers": {"huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "huey": {"level": "INFO", "propagate": False},
+        # Lockouts and unlocks are logged whatever LOG_LEVEL says.
+        "closeloop.security": {"level": "WARNING"},
+    },
 }
 
 # SMS leaves through a pluggable gateway; the default writes messages to the log.

@@ -3,6 +3,8 @@
 from .base import *  # noqa: F403
 from .base import env
 
+# Required, never made here: behind a load balancer every machine must sign with the same key,
+# and a key made per data directory would differ from machine to machine.
 SECRET_KEY = env.str("SECRET_KEY")
 
 # HTTPS. TLS usually ends at a reverse proxy; docs/security.md says what it must send.

@@ -3,7 +3,9 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, _huey
+from .base import DATA_DIR, SECRET_KEY, _huey, installation_secret_key
+
+SECRET_KEY = SECRET_KEY or installation_secret_key(DATA_DIR)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -28,5 +30,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 SMS_BACKEND = "closeloop.notifications.sms.MemoryBackend"
+# The test process is one process, so its local memory is a shared cache here; the fixtures that
+# clear it (tests/web, tests/browser) then need no database. tests/cli/test_shared_limits.py
+# proves the real shared caches against a server with several workers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests assert English messages; the Chinese catalogue has its own tests.
 LANGUAGE_CODE = "en"

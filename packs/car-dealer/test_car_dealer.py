@@ -46,3 +46,9 @@ def test_threat_to_go_outside_is_urgent():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_only_complaints_have_a_clock_and_the_pack_says_why():
+    (entry,) = PACK.no_limit
+    assert entry.kinds == ["consultation", "suggestion", "help", "praise"] and entry.basis
+    assert limit_tuple(limits_for(PACK, kind="complaint")["accept"]) == (1, "working_hours")

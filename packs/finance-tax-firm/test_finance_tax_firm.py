@@ -61,3 +61,11 @@ def test_periodic_return_visits():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_phone_consultations_say_why_they_have_no_clock():
+    (entry,) = PACK.no_limit
+    assert entry.kinds == ["consultation", "help", "praise"]
+    assert "电话铃响三声内接听" in entry.basis
+    assert "accept" not in limits_for(PACK, kind="consultation", channel="phone")
+    assert "accept" in limits_for(PACK, kind="consultation", channel="web")

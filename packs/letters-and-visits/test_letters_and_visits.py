@@ -98,3 +98,11 @@ def test_overdue_case_gets_a_supervision_order():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_every_letter_or_visit_is_on_the_fifteen_day_clock_from_receipt():
+    """收到信访事项后,须在15日内及时办理: every kind, from the day it was received."""
+    assert not PACK.no_limit
+    for kind in PACK.kinds:
+        reply = limits_for(PACK, kind=kind)["reply"]
+        assert reply.start is None  # registered, i.e. the day of receipt

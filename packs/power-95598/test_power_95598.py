@@ -54,3 +54,11 @@ def test_monthly_reporting():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_kinds_without_a_limit_in_the_seed_say_so():
+    (entry,) = PACK.no_limit
+    assert entry.kinds == ["consultation", "suggestion", "help", "praise"]
+    assert "投诉3个工作日" in entry.basis and "举报5个工作日" in entry.basis
+    for kind in ("complaint", "report"):  # 查处/办结 from the case's arrival
+        assert limits_for(PACK, kind=kind)["resolve"].start is None  # registered

@@ -67,3 +67,9 @@ def test_first_contact_owner_is_told():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_dispatch_clock_runs_from_the_first_report():
+    """在首报五分钟内反馈相关部门: from the case's arrival, not from its acceptance."""
+    for kind in PACK.kinds:
+        assert limits_for(PACK, kind=kind)["dispatch"].start == "registered"

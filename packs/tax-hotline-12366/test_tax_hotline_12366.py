@@ -95,3 +95,48 @@ def test_service_monitoring_scores_attitude_communication_and_answer_quality():
 
 def test_hard_questions_become_knowledge():
     assert PACK.knowledge is not None and PACK.knowledge.from_kinds == ["consultation"]
+
+
+# --- the national limits (《纳税服务投诉管理办法》, 国家税务总局公告2019年第48号) -------------
+
+
+def test_complaint_acceptance_is_decided_within_one_working_day_of_receipt():
+    accept = limits_for(PACK, kind="complaint", category="service-conduct")["accept"]
+    assert (accept.amount, accept.unit, accept.start) == (1, "working_days", None)  # registered
+    assert "2019年第48号" in accept.basis and "第二十一条" in accept.basis
+
+
+def test_service_conduct_complaints_are_handled_in_five_working_days_from_acceptance():
+    resolve = limits_for(PACK, kind="complaint", category="service-conduct")["resolve"]
+    assert (resolve.amount, resolve.unit, resolve.start) == (5, "working_days", "accepted")
+    assert "服务言行" in resolve.basis and "2019年第48号" in resolve.basis
+
+
+def test_quality_and_rights_complaints_are_handled_in_ten_working_days():
+    for category in ("service-quality", "rights-protection"):
+        resolve = limits_for(PACK, kind="complaint", category=category)["resolve"]
+        assert (resolve.amount, resolve.unit, resolve.start) == (10, "working_days", "accepted")
+        assert "服务质效类、权益保护类" in resolve.basis
+
+
+def test_an_unclassified_service_complaint_gets_the_shorter_limit():
+    resolve = limits_for(PACK, kind="complaint", category="service-complaint")["resolve"]
+    assert (resolve.amount, resolve.unit) == (5, "working_days")
+    # The three classes sit under 服务投诉, so they keep its routing to the agents.
+    assert PACK.category_lineage("service-conduct") == ["service-conduct", "service-complaint"]
+
+
+def test_real_name_complainants_get_a_return_visit():
+    assert PACK.return_visit is not None and "complaint" in PACK.return_visit.kinds
+
+
+def test_reports_are_dispatched_the_day_the_call_comes_in():
+    dispatch = limits_for(PACK, kind="report", category="tax-evasion")["dispatch"]
+    assert (dispatch.start, dispatch.amount, dispatch.count_start_day) == ("registered", 1, True)
+    # 《税收违法行为检举管理办法》 gives no working-day limit: none is invented.
+    assert "resolve" not in limits_for(PACK, kind="report", category="tax-evasion")
+
+
+def test_suggestions_and_praise_say_why_they_have_no_clock():
+    (entry,) = PACK.no_limit
+    assert entry.kinds == ["suggestion", "praise"] and entry.basis

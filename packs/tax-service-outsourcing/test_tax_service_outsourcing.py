@@ -115,3 +115,11 @@ def test_validity_and_tiered_responsible_persons():
 def test_demo_people_cover_every_role():
     roles = {r for p in pack_demo_people(PACK) for r in p.roles}
     assert roles == {"agent", "liaison", "handler", "supervisor", "leader", "inspector", "admin"}
+
+
+def test_the_organisation_is_on_the_clock_from_the_complaints_arrival():
+    """投诉专员应立即……告知相关被投诉机构,各被投诉机构应在得知此事件后1日内(紧急1小时内)."""
+    for urgent in (True, False):
+        limit = limits_for(PACK, on_site=urgent)["department_response"]
+        assert limit.start == "registered"
+        assert limit_tuple(limit) == ((1, "hours") if urgent else (24, "hours"))

@@ -30,6 +30,8 @@ departments:
       - {code: billing, name: 收费科}
 categories:
   - {code: fees, name: 收费, department: billing}
+time_limits:
+  - {milestone: resolve, amount: 5, unit: working_days}
 demo:
   people:
     - {username: demo-agent, display_name: 座席甲, roles: [agent, inspector],

@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.django_db
 def admin_client() -> Client:
     user_create(username="root", roles=["admin"], password="s3cret-pass")
     client = Client()
-    assert client.login(username="root", password="s3cret-pass")
+    # The lockout backend needs the request; the test client's login passes it on.
+    assert client.login(request=HttpRequest(), username="root", password="s3cret-pass")
     return client
 
 

@@ -150,9 +150,8 @@ def test_the_backoff_doubles_then_the_message_stays_failed_and_the_admin_shows_i
     assert outbox_deliver(now=t0 + timedelta(days=30)) == 0
     assert len(sms_gateway.received) == 3  # given up: no fourth attempt
 
-    user_create(username="root", roles=["admin"], password="s3cret-pass")
     admin = Client()
-    assert admin.login(username="root", password="s3cret-pass")
+    admin.force_login(user_create(username="root", roles=["admin"], password="s3cret-pass"))
     url = reverse("admin:notifications_outboxmessage_changelist")
     failed = admin.get(url, {"state": "failed"}).content.decode()
     assert "13800138000" in failed and "gateway answered 500" in failed

@@ -67,6 +67,20 @@ def write(tmp_path: Path, data=None, text: str | None = None) -> Path:
     return file
 
 
+def refusals(tmp_path: Path, mutate=None) -> list[str]:
+    """Every problem of a refused pack, one per line, without the file name."""
+    data = copy.deepcopy(VALID)
+    if mutate:
+        mutate(data)
+    file = write(tmp_path, data)
+    with pytest.raises(PackInvalid) as caught:
+        pack_read(file.parent)
+    prefix = f"{file}: "
+    lines = caught.value.message.splitlines()
+    assert all(line.startswith(prefix) for line in lines), lines
+    return [line.removeprefix(prefix) for line in lines]
+
+
 def refusal(tmp_path: Path, mutate=None, text: str | None = None) -> str:
     data = copy.deepcopy(VALID)
     if mutate:
@@ -311,6 +325,8 @@ def test_unreachable_time_limit(tmp_path):
 def test_time_limit_condition_unknown_urgency(tmp_path):
     def mutate(d):
         d["time_limits"][0]["when"] = {"urgency": "panic"}
+        # Every other ticket keeps a clock from registration.
+        d["time_limits"].append({"milestone": "resolve", "amount": 5, "unit": "working_days"})
 
     assert (
         refusal(tmp_path, mutate) == "time_limits[0].when.urgency[0]: unknown urgency level 'panic'"
@@ -500,3 +516,129 @@ def test_error_details_are_structured(tmp_path):
     assert caught.value.details["problems"] == [
         {"path": "rules[1].set.department", "message": "unknown department 'xyz'"}
     ]
+
+
+# --- every case has a clock, every clock can be met (issue 12) -----------------------------
+
+
+def test_a_kind_without_a_clock_from_registration_is_refused(tmp_path):
+    def mutate(d):
+        # resolve and dispatch go; the return visit starts only once resolved.
+        d["time_limits"] = [d["time_limits"][1]]
+        d["escalations"] = []
+
+    assert refusals(tmp_path, mutate) == [
+        "kinds[0]: kind 'complaint' has no clock from registration: give it a time limit that "
+        "starts at registration for every complaint ticket, or list it under no_limit with "
+        "the basis for having none",
+        "kinds[1]: kind 'report' has no clock from registration: give it a time limit that "
+        "starts at registration for every report ticket, or list it under no_limit with the "
+        "basis for having none",
+    ]
+
+
+def test_a_clock_for_some_tickets_of_a_kind_only_is_not_enough(tmp_path):
+    def mutate(d):
+        d["time_limits"][0]["when"] = {"kind": "complaint", "channel": "visit"}
+        d["time_limits"][2]["when"] = {"kind": "report"}
+        d["time_limits"][2]["start"] = "registered"
+
+    assert refusal(tmp_path, mutate) == (
+        "kinds[0]: kind 'complaint' has no clock from registration: give it a time limit that "
+        "starts at registration for every complaint ticket, or list it under no_limit with "
+        "the basis for having none"
+    )
+
+
+def test_a_later_start_before_the_fallback_breaks_the_clock_from_registration(tmp_path):
+    """The first matching limit wins: urgent complaints would get resolve only once
+    dispatched, so the unconditional limit after it does not give every complaint a clock."""
+
+    def mutate(d):
+        d["time_limits"] = [
+            {"milestone": "resolve", "when": {"urgency": "urgent"}, "start": "dispatched",
+             "amount": 1, "unit": "days"},
+            {"milestone": "resolve", "amount": 3, "unit": "working_days"},
+            d["time_limits"][1],
+        ]  # fmt: skip
+
+    assert "kinds[0]: kind 'complaint' has no clock from registration" in refusal(tmp_path, mutate)
+
+
+def test_no_limit_states_a_kind_has_no_clock_with_its_basis(tmp_path):
+    data = copy.deepcopy(VALID)
+    data["time_limits"][0]["when"] = {"kind": "complaint"}
+    data["no_limit"] = [{"kinds": ["report"], "basis": "检举规定未给出办理时限"}]
+    spec = pack_read(write(tmp_path, data).parent)
+    assert [(e.kinds, e.basis) for e in spec.no_limit] == [(["report"], "检举规定未给出办理时限")]
+
+
+def test_no_limit_needs_a_basis(tmp_path):
+    def mutate(d):
+        d["no_limit"] = [{"kinds": ["report"]}]
+
+    assert refusal(tmp_path, mutate) == "no_limit[0]: missing field 'basis'"
+
+
+def test_no_limit_for_a_kind_with_a_clock_or_an_unknown_kind_is_refused(tmp_path):
+    def mutate(d):
+        d["no_limit"] = [{"kinds": ["complaint", "praise"], "basis": "无"}]
+
+    assert refusals(tmp_path, mutate) == [
+        "no_limit[0].kinds[1]: kind 'praise' is not among this pack's kinds",
+        "no_limit[0].kinds[0]: kind 'complaint' has a clock from registration "
+        "(time_limits[0]), so it cannot be under no_limit",
+    ]
+
+
+def test_a_milestone_no_action_can_meet_is_refused(tmp_path):
+    """12366's reply started when the department resolved, and nothing after resolving met
+    it; here: an assignment clock that starts once the ticket is resolved."""
+
+    def mutate(d):
+        d["time_limits"].append(
+            {"milestone": "assign", "start": "resolved", "amount": 1, "unit": "days"}
+        )
+
+    assert refusal(tmp_path, mutate) == (
+        "time_limits[3].milestone: milestone 'assign' started at resolved can never be met "
+        "when the ticket is resolved: none of the actions that meet it (assign) can follow "
+        "from there"
+    )
+
+
+def test_a_reply_after_the_department_answers_can_be_met(tmp_path):
+    data = copy.deepcopy(VALID)
+    data["time_limits"].append(
+        {"milestone": "reply", "start": "department_responded", "amount": 1,
+         "unit": "working_days", "count_start_day": True}
+    )  # fmt: skip
+    assert pack_read(write(tmp_path, data).parent).time_limits[-1].milestone == "reply"
+
+
+def test_an_escalation_clock_that_cannot_be_met_is_refused(tmp_path):
+    """A supervision order on a late return visit: the ticket is resolved, and a supervision
+    order is met only by a progress report or a resolution."""
+
+    def mutate(d):
+        d["escalations"].append(
+            {"milestone": "return_visit", "state": "overdue", "notify": ["supervisor"],
+             "action": "supervise",
+             "time_limit": {"milestone": "supervision", "amount": 1, "unit": "days"}}
+        )  # fmt: skip
+
+    assert refusal(tmp_path, mutate) == (
+        "escalations[1].time_limit.milestone: milestone 'supervision' started at "
+        "'return_visit' escalated can never be met when the ticket is resolved: none of the "
+        "actions that meet it (progress, resolve) can follow from there"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (Path(__file__).parents[2] / "packs").iterdir() if p.is_dir()),
+)
+def test_every_shipped_pack_passes_the_clock_rules(name):
+    from django.conf import settings
+
+    pack_read(Path(settings.PACKS_DIR) / name)

@@ -85,3 +85,12 @@ def test_nav_links(hotline):
     assert 'href="/knowledge/"' in page and 'href="/quality/"' in page
     page = login(hotline["handler"]).get("/knowledge/").content.decode()
     assert 'href="/knowledge/"' in page and 'href="/quality/"' not in page
+
+
+def test_a_period_outside_the_accepted_dates_shows_the_current_month(hotline):
+    """Years 0 and 10000 cannot be a date: the page falls back, as for any bad period."""
+    inspector = login(hotline["inspector"])
+    for period in ("0000-01", "9999-12", "1989-12", "2200-01"):
+        page = inspector.get("/quality/", {"period": period})
+        assert page.status_code == 200, period
+        assert period not in page.content.decode()

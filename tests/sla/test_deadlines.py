@@ -233,10 +233,20 @@ def test_extension_is_capped_by_the_pack_and_moves_the_deadline(letters: dict[st
     # The cap: 30 days past the original deadline.
     with pytest.raises(Exception, match="at most"):
         services.ticket_extend(
-            handler, ticket.number, until=at("2027-01-30 17:00"), reason="复杂", now=t0
+            handler,
+            ticket.number,
+            until=at("2027-01-30 17:00"),
+            reason="复杂",
+            milestone="resolve",
+            now=t0,
         )
     services.ticket_extend(
-        handler, ticket.number, until=at("2027-01-15 17:00"), reason="需要调查", now=t0
+        handler,
+        ticket.number,
+        until=at("2027-01-15 17:00"),
+        reason="需要调查",
+        milestone="resolve",
+        now=t0,
     )
     services.ticket_approve_extension(letters["leader"], ticket.number, comment="同意", now=t0)
     resolve.refresh_from_db()

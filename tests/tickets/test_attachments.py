@@ -108,3 +108,49 @@ def test_department_staff_cannot_attach_outside_their_department(
 ) -> None:
     pdf = SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")
     assert upload(api(centre.handler_a), number, pdf).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("file", "stored_as"),
+    [
+        (a_file("x.html", b"<html><script>alert(1)</script></html>", "text/plain"), "x.txt"),
+        (a_file("page.htm", b"<!doctype html><p>hi</p>", "text/plain"), "page.txt"),
+        (a_file("evil.svg", PNG, "image/png"), "evil.png"),
+        (a_file("run.js", PDF, "application/pdf"), "run.pdf"),
+        (a_file("说明", "情况说明".encode(), "text/plain"), "说明.txt"),
+        (a_file("photo.JPEG", b"\xff\xd8\xff\xe0 jpeg", "image/jpeg"), "photo.jpeg"),
+    ],
+)  # fmt: skip
+def test_a_file_is_named_for_the_type_it_was_checked_to_be(
+    api: Any, centre: Centre, number: str, file: SimpleUploadedFile, stored_as: str
+) -> None:
+    """An HTML page sent as text/plain is kept as text: its name, its stored file and its
+    download say .txt, and the download is never shown in the browser or sniffed."""
+    agent = api(centre.agent)
+    response = upload(agent, number, file)
+    assert response.status_code == 200, response.json()
+    attachment = response.json()["attachments"][0]
+    assert attachment["filename"] == stored_as
+    extension = stored_as.rsplit(".", 1)[-1]
+    assert Attachment.objects.get(pk=attachment["id"]).file.name.rsplit(".", 1)[-1] == extension
+    download = agent.client.get(f"/api/v1/tickets/{number}/attachments/{attachment['id']}")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Content-Disposition"].rstrip('"').endswith(f".{extension}")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Type"] == file.content_type
+
+
+def test_a_page_download_is_an_attachment_named_for_its_type(
+    api: Any, centre: Centre, number: str
+) -> None:
+    from django.test import Client
+
+    html = a_file("x.html", b"<html><script>alert(1)</script></html>", "text/plain")
+    attachment = upload(api(centre.agent), number, html).json()["attachments"][0]
+    page = Client()
+    page.force_login(centre.agent)
+    download = page.get(f"/tickets/{number}/attachments/{attachment['id']}/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == 'attachment; filename="x.txt"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Type"] == "text/plain"

@@ -30,6 +30,7 @@ ALLOWED = {
     "suspend": {"liaison_a", "handler_a", "supervisor"},
     "resume": {"liaison_a", "handler_a", "supervisor"},
     "resolve": {"liaison_a", "handler_a"},
+    "reply": {"agent", "supervisor", "liaison_a", "handler_a"},
     "visit": {"agent", "supervisor"},
     "close": {"agent", "supervisor"},
     "reopen": {"agent", "supervisor"},
@@ -57,6 +58,8 @@ SOURCES = {
     "suspend": {"in_progress"},
     "resume": {"suspended"},
     "resolve": {"in_progress"},
+    "reply": {"accepted", "dispatched", "in_progress", "pending_approval", "suspended",
+              "resolved"},
     "visit": {"resolved"},
     "close": {"resolved"},
     "reopen": {"resolved", "closed"},
@@ -155,6 +158,7 @@ def body_for(action: str, centre: Centre, ticket: Ticket) -> dict:
         "reject-plan": {"comment": "不同意"},
         "suspend": {"reason": "等待材料"},
         "resolve": {"reply": "已办结", "validity": "valid"},
+        "reply": {"reply": "已电话告知处理结果", "method": "phone"},
         "visit": {"satisfaction": "satisfied"},
         "reopen": {"reason": "问题未解决"},
         "supervise": {"note": "督办"},
@@ -177,7 +181,7 @@ HOME_STATE.update(
         "transfer": "in_progress", "send-back": "in_progress", "assign": "dispatched",
         "merge": "in_progress", "remind": "in_progress", "supervise": "in_progress",
         "extend": "in_progress", "approve-extension": "in_progress", "note": "in_progress",
-        "reopen": "closed",
+        "reopen": "closed", "reply": "resolved",
     }
 )  # fmt: skip
 

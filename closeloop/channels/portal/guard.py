@@ -1,8 +1,8 @@
 """The portal's protection against floods and bots, with no outside service.
 
-- Rate limit: a fixed-window counter per client address and purpose in Django's cache.
-  Every process must share the cache for the limit to be exact (the default local-memory
-  cache counts per process; production sets a shared cache such as Redis).
+- Rate limit: a fixed-window count per client address and purpose in Django's cache, which
+  every process shares (`CACHES` in the settings: the database, or Redis), so the limit holds
+  for the whole site however many web workers serve it.
 - Challenge: a small arithmetic question. The form carries a signed, timestamped token with a
   random nonce and an HMAC of nonce + answer, so the answer is never sent to the browser, the
   server keeps no state until the answer arrives, and a token works once and for 20 minutes.
@@ -39,21 +39,21 @@ def limits() -> dict[str, tuple[int, int]]:
 
 
 def rate_limit_hit(request: HttpRequest, purpose: str) -> int:
-    """Count this request; return 0 when allowed, else the seconds until the window ends."""
+    """Count this request; return 0 when allowed, else the seconds until the window ends.
+
+    Each allowed request claims a numbered slot with `cache.add`, which is atomic in every
+    shared cache (a primary key in the database cache, SET NX in Redis); `incr` is not (the
+    database cache reads, then writes), so concurrent workers could both count 5 and write 6.
+    The count kept beside the slots only says where to start looking.
+    """
     allowed, window = limits()[purpose]
     now = time.time()
     bucket = int(now // window)
     key = f"portal-rl:{purpose}:{client_address(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-    if count <= allowed:
-        return 0
+    for slot in range(cache.get(key, 0), allowed):
+        if cache.add(f"{key}:{slot}", 1, timeout=window):
+            cache.set(key, slot + 1, timeout=window)
+            return 0
     return max(1, int((bucket + 1) * window - now))
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
@@ -53,3 +54,20 @@ def home_for(user: User) -> str:
     if user.has_role(Role.LEADER):
         return "web:approvals"
     return "web:queue"
+
+
+def safe_next(request: HttpRequest, target: str | None, fallback: str = "web:home") -> str:
+    """Where to go after a form that names its own way back (`back`, `next`): `target` when
+    it is a path on this site, otherwise `fallback`. A target from the request is never
+    followed off the site (`//host`, `https:`), nor into `javascript:`, nor with control
+    characters that would split the Location header."""
+    if (
+        target
+        and target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return resolve_url(fallback)

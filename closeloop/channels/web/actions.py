@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as djforms
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
+from closeloop.sla.labels import milestone_label
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.transitions import TRANSITIONS
@@ -133,6 +135,14 @@ SPECS: dict[str, ActionSpec] = {
             "primary",
         ),
         ActionSpec(
+            "reply",
+            _("Reply to the customer"),
+            forms.CustomerReplyForm,
+            lambda u, n, cd, v: S.ticket_reply(
+                u, n, reply=cd["reply"], method=cd["method"], version=v
+            ),
+        ),
+        ActionSpec(
             "visit",
             _("Return visit"),
             forms.VisitForm,
@@ -178,7 +188,12 @@ SPECS: dict[str, ActionSpec] = {
             _("Request extension"),
             forms.ExtendForm,
             lambda u, n, cd, v: S.ticket_extend(
-                u, n, until=cd["until"], reason=cd["reason"], version=v
+                u,
+                n,
+                until=cd["until"],
+                reason=cd["reason"],
+                milestone=cd.get("milestone") or None,
+                version=v,
             ),
         ),
         ActionSpec(
@@ -292,6 +307,21 @@ def handler_choices(ticket: Ticket) -> list[tuple[str, str]]:
     return [(p.username, f"{p} ({p.username})") for p in people]
 
 
+def extendable_choices(ticket: Ticket) -> list[tuple[str, str]]:
+    """The running deadlines an extension may name, most urgent first, with their due moment."""
+    rows = (
+        ticket.deadlines.filter(closed_at__isnull=True)
+        .order_by("due_at", "id")
+        .values_list("milestone", "due_at", "rule")
+    )
+    choices: dict[str, str] = {}
+    for milestone, due_at, rule in rows:
+        if milestone not in choices and not rule.get("recurring"):
+            due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+            choices[milestone] = f"{milestone_label(milestone)} ({due})"
+    return list(choices.items())
+
+
 def form_kwargs(action: str, ticket: Ticket, pack: Any) -> dict[str, Any]:
     """Choices a form needs, loaded only for the actions on offer."""
     if action == "dispatch":
@@ -312,6 +342,8 @@ def form_kwargs(action: str, ticket: Ticket, pack: Any) -> dict[str, Any]:
         }
     if action == "assign":
         return {"handlers": handler_choices(ticket)}
+    if action == "extend":
+        return {"milestones": extendable_choices(ticket)}
     if action == "resolve":
         compensation = getattr(pack, "compensation", None)
         kinds = [(k.code, k.name) for k in compensation.kinds] if compensation else []

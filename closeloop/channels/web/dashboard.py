@@ -11,9 +11,9 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from closeloop.directory.models import Department, User
-from closeloop.sla.models import Deadline
+from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import OPEN_STATUSES, ExtensionState
+from closeloop.tickets.choices import FINAL_STATUSES, OPEN_STATUSES, ExtensionState
 from closeloop.tickets.models import ESCALATION_ACTIONS, ExtensionRequest, Ticket, TicketEvent
 
 from . import deadlines
@@ -111,7 +111,16 @@ def dashboard_figures(user: User) -> dict[str, Any]:
         .select_related("department", "handler")
         .defer(*ROW_DEFERRED)[:OVERDUE_SHOWN]
     )
+    # 投诉处理档案 stay on the supervisor's desk until their ticket is closed.
+    case_files = list(
+        within(CaseFile.objects.exclude(ticket__status__in=FINAL_STATUSES), visibility)
+        .select_related("ticket", "department", "responsible")
+        .defer(*TICKET_DEFERRED)
+        .order_by("opened_at", "id")[: LISTED + 1]
+    )
     return {
+        "case_files": case_files[:LISTED],
+        "case_files_more": len(case_files) > LISTED,
         "by_department": by_department,
         "by_milestone": _by_milestone(visibility),
         "totals": {

@@ -13,6 +13,7 @@ from closeloop.tickets.choices import (
     CustomerType,
     EnclosureDisposition,
     Kind,
+    ReplyMethod,
     Satisfaction,
     Status,
     Validity,
@@ -189,6 +190,15 @@ class ReplyForm(VersionedForm):
     )
 
 
+class CustomerReplyForm(VersionedForm):
+    reply = forms.CharField(
+        label=_("What the customer was told"),
+        max_length=settings.TICKET_TEXT_MAX,
+        widget=_textarea(3),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=ReplyMethod.choices)
+
+
 class DepartmentForm(VersionedForm):
     department = forms.ChoiceField(label=_("Department"))
 
@@ -297,10 +307,21 @@ class SuperviseForm(VersionedForm):
 
 
 class ExtendForm(VersionedForm):
+    milestone = forms.ChoiceField(label=_("Deadline to extend"), required=False)
     until = forms.DateTimeField(
         label=_("New deadline"), widget=DATETIME_LOCAL, input_formats=DATETIME_FORMATS
     )
     reason = _reason()
+
+    def __init__(
+        self,
+        *args: Any,
+        milestones: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Blank: the deadline the requester answers for (the service picks it).
+        set_choices(self, "milestone", [("", _("the one I answer for")), *milestones])
 
 
 class DecisionForm(VersionedForm):

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from closeloop.common.errors import NotFound, ServiceError
+from closeloop.common.paging import page_number
 from closeloop.directory.models import User
 from closeloop.reports import exports
 from closeloop.reports.ledger import (
@@ -41,10 +42,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "rows": [], "formats": exports.FORMATS}
     if not form.is_valid():
         return render(request, "workbench/ledger.html", context, status=400)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.GET.get("page")) or 1  # not a page number: the first
     qs = ledger_filtered(user, form.cleaned_data)
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:ledger")
@@ -62,12 +60,16 @@ def ledger(request: HttpRequest) -> HttpResponse:
         ],
         page=page,
         has_next=has_next,
+        past_end=page > 1 and not tickets,
         count=count,
         more=more,
         query=query.urlencode(),
         filters=filters_of(request.GET).items(),
     )
-    return render(request, "workbench/ledger.html", context)
+    # A page past the last (a stale link, or a made-up number): the ledger, empty, says so.
+    return render(
+        request, "workbench/ledger.html", context, status=404 if context["past_end"] else 200
+    )
 
 
 @staff_required()

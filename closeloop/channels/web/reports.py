@@ -15,10 +15,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import ServiceError
 from closeloop.policy.services import pack_active
 from closeloop.reports import monthly
-from closeloop.reports.api import EARLIEST, LATEST, period_of, satisfied_values
+from closeloop.reports.api import period_of, satisfied_values
 from closeloop.reports.charts import to_svg
 from closeloop.reports.indicators import GROUPS, indicators
 from closeloop.reports.monthly import Month
@@ -56,9 +57,15 @@ def _last_month(today: date) -> tuple[date, date]:
 
 class PeriodForm(forms.Form):
     start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=gettext_lazy("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
+    )
     group_by = forms.ChoiceField(
         label=gettext_lazy("Group by"),
         required=False,
@@ -68,11 +75,6 @@ class PeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        for name, value in (("start", start), ("end", end)):
-            if value is not None and not EARLIEST <= value <= LATEST:
-                self.add_error(
-                    name, _("must be between %(a)s and %(b)s") % {"a": EARLIEST, "b": LATEST}
-                )
         if start and end and end < start:
             self.add_error("end", _("must not be before the start"))
         elif start and end and (end - start).days > 3660:

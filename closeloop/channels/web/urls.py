@@ -21,6 +21,7 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path("case-files/<int:pk>/", views.case_file, name="case-file"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("approvals/", views.approvals, name="approvals"),
     path("visits/", views.visits, name="visits"),

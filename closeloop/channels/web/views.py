@@ -13,15 +13,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
+from closeloop.common.paging import page_number
+from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
+from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import ExtensionState, Status
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
+from ..downloads import attachment_response
 from . import actions, deadlines, queues
-from .access import home_for, staff_required, staff_user
+from .access import home_for, safe_next, staff_required, staff_user
 from .dashboard import dashboard_figures
 from .forms import QueueFilterForm
 from .queues import within
@@ -29,6 +33,7 @@ from .queues import within
 
 class LoginView(auth_views.LoginView):
     template_name = "workbench/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
     next_page = "web:home"
 
@@ -69,15 +74,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         data.setlist("deadline_state", data.getlist("deadline"))
     form = QueueFilterForm(data or None, pack=pack)
     filters = form.cleaned_data if form.is_valid() else {}
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.GET.get("page")) or 1  # not a page number: the first
     qs = queues.apply_filters(user, queues.queue_tickets(user, name), filters)
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:list")
     urgency_names = {level.code: level.name for level in pack.urgency.levels}
     rows = queues.queue_rows(tickets, user, urgency_names)
+    past_end = page > 1 and not rows  # a stale link, or a made-up number
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -90,8 +93,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "has_next": has_next,
+            "past_end": past_end,
             "query": query.urlencode(),
         },
+        status=404 if past_end else 200,  # the list, empty, says so
     )
 
 
@@ -149,6 +154,7 @@ def _ticket_context(
         "extensions": extensions,
         "pending_extension": pending,
         "deadlines": deadlines.deadlines_for_ticket(ticket),
+        "case_files": list(ticket.case_files.select_related("department", "responsible")),
         "action_forms": forms,
         "event_labels": EVENT_LABELS,
         "urgency_names": {level.code: level.name for level in pack.urgency.levels},
@@ -245,11 +251,38 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     attachment = ticket.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
+    return attachment_response(attachment)
+
+
+@staff_required()
+def case_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 投诉处理档案 as a page to print: who must answer, which clock was missed, and what
+    has happened since. Only for whoever may see its ticket."""
+    user = _user(request)
+    case = (
+        CaseFile.objects.select_related("deadline", "department", "responsible", "ticket")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    ticket = _get_ticket(user, case.ticket.number)
+    selectors.identity_disclosures_record([ticket], user, "web:case_file")
+    events = list(
+        ticket.events.select_related("actor")
+        .filter(at__gte=ticket.received_at)
+        .order_by("at", "id")
+    )
+    return render(
+        request,
+        "workbench/case_file.html",
+        {
+            "case": case,
+            "ticket": ticket,
+            "customer": selectors.customer_view(ticket, user),
+            "events": events,
+            "event_labels": EVENT_LABELS,
+        },
     )
 
 
@@ -285,12 +318,33 @@ def _approval_rows(user: User) -> dict[str, Any]:
             .select_related("ticket", "requested_by")
             .order_by("requested_at")[:100]
         )
+        _attach_deadlines(extensions)
     return {
         "plans": plans,
         "extensions": extensions,
         "may_plan": may_plan,
         "may_extend": may_extend,
     }
+
+
+def _attach_deadlines(extensions: list[ExtensionRequest]) -> None:
+    """Give each request the running deadline it would move (`x.deadline`), so the page says
+    which stage is extended, its current due moment and who holds it: one query."""
+    wanted = {(x.ticket_id, x.milestone) for x in extensions}
+    found: dict[tuple[int, str], Deadline] = {}
+    rows = (
+        Deadline.objects.filter(
+            ticket_id__in={t for t, _m in wanted},
+            milestone__in={m for _t, m in wanted},
+            closed_at__isnull=True,
+        )
+        .select_related("department", "handler")
+        .order_by("due_at", "id")
+    )
+    for deadline in rows:
+        found.setdefault((deadline.ticket_id, deadline.milestone), deadline)
+    for x in extensions:
+        x.deadline = found.get((x.ticket_id, x.milestone))  # type: ignore[attr-defined]
 
 
 @staff_required(Role.LEADER, Role.SUPERVISOR)
@@ -309,7 +363,7 @@ def row_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     status, form, level, message = run_action(request, user, ticket, action)
     if not _is_htmx(request):
         getattr(messages, "success" if status == 200 else "error")(request, message)
-        return redirect(request.POST.get("back") or "web:home")
+        return redirect(safe_next(request, request.POST.get("back")))
     ticket = selectors.ticket_after_action(ticket)
     context = {
         "ticket": ticket,

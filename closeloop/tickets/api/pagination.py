@@ -12,35 +12,29 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from closeloop.common.paging import page_rows
+from closeloop.channels.api.pagination import CheckedPageNumberPagination
+from closeloop.common.paging import page_number, page_rows
 from closeloop.reports.ledger import COUNT_CAP, ledger_count_capped
 
 
-class CappedCountPagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class CappedCountPagination(CheckedPageNumberPagination):
     last_page_strings = ()  # there is no last page without a full count
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
-        size = self.get_page_size(request) or self.page_size
-        raw = request.query_params.get(self.page_query_param) or "1"
-        try:
-            number = int(raw)
-        except ValueError:
-            number = 0
-        if number < 1:
+        size = self.get_page_size(request)
+        number = page_number(request.query_params.get(self.page_query_param))
+        if number is None:
             raise NotFound(_("Invalid page."))
         offset = (number - 1) * size
-        rows = page_rows(queryset, offset, offset + size + 1)  # ids first, then the joins
+        # Ids first, then the joins; nothing at all past OFFSET_MAX.
+        rows = page_rows(queryset, offset, offset + size + 1)
         self.has_next = len(rows) > size
         rows = rows[:size]
         if number > 1 and not rows:

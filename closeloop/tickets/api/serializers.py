@@ -11,7 +11,15 @@ from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, Ver
 from closeloop.sla.services import deadline_view
 
 from .. import selectors
-from ..choices import Channel, CustomerType, EnclosureDisposition, Kind, Satisfaction, Validity
+from ..choices import (
+    Channel,
+    CustomerType,
+    EnclosureDisposition,
+    Kind,
+    ReplyMethod,
+    Satisfaction,
+    Validity,
+)
 from ..models import Ticket, TicketEvent
 from ..services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 
@@ -171,6 +179,11 @@ class ReplySerializer(VersionedSerializer):
     reply = _text(settings.TICKET_TEXT_MAX)
 
 
+class CustomerReplySerializer(VersionedSerializer):
+    reply = _text(settings.TICKET_TEXT_MAX, help_text="What the customer was told.")
+    method = serializers.ChoiceField(ReplyMethod.choices, help_text="How they were told.")
+
+
 class PlanSerializer(VersionedSerializer):
     plan = _text(settings.TICKET_TEXT_MAX)
 
@@ -216,7 +229,12 @@ class SuperviseSerializer(VersionedSerializer):
 
 class ExtendSerializer(VersionedSerializer):
     until = serializers.DateTimeField()
-    milestone = serializers.SlugField(max_length=40, required=False)
+    milestone = serializers.SlugField(
+        max_length=40,
+        required=False,
+        help_text="The deadline to move; by default the one the requester answers for "
+        "(a liaison's or handler's: the department's most urgent running one).",
+    )
     reason = _text(1000)
 
 
@@ -244,7 +262,33 @@ class CustomerOutSerializer(serializers.Serializer):
     address = serializers.CharField()
 
 
+class RespondentOutSerializer(serializers.Serializer):
+    department = serializers.CharField(allow_null=True)
+    staff = serializers.CharField()
+
+
+class LocationOutSerializer(serializers.Serializer):
+    address = serializers.CharField()
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+
+
+class EnclosureOutSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    quantity = serializers.IntegerField()
+    disposition = serializers.ChoiceField(EnclosureDisposition.choices)
+    note = serializers.CharField(allow_blank=True)
+
+
+class CompensationOutSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+
+
 class EventSerializer(BuiltOnceModelSerializer):
+    """One step of a ticket's timeline: who did what, when, from which status to which."""
+
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -266,9 +310,16 @@ class AttachmentSerializer(serializers.Serializer):
 class TicketSerializer(BuiltOnceModelSerializer):
     """A ticket as the viewer in `context["viewer"]` may see it."""
 
-    category: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    handler: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    category: Any = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department: Any = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    handler: Any = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The handler's username; null until one is assigned.",
+    )
     customer = serializers.SerializerMethodField()
     respondent = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()
@@ -278,7 +329,9 @@ class TicketSerializer(BuiltOnceModelSerializer):
     public_code = serializers.SerializerMethodField()
     is_repeat = serializers.SerializerMethodField()
     repeat_candidates = serializers.SerializerMethodField()
-    merged_into: Any = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    merged_into: Any = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Ticket
@@ -333,6 +386,10 @@ class TicketSerializer(BuiltOnceModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        # Read-only model fields lose their blank choice in DRF; "" means not decided yet.
+        extra_kwargs = {
+            name: {"allow_blank": True} for name in ("severity", "validity", "satisfaction")
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_public_code(self, ticket: Ticket) -> str | None:
@@ -356,7 +413,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
     def get_customer(self, ticket: Ticket) -> dict | None:
         return selectors.customer_view(ticket, self.context["viewer"])
 
-    @extend_schema_field(RespondentSerializer(allow_null=True))
+    @extend_schema_field(RespondentOutSerializer(allow_null=True))
     def get_respondent(self, ticket: Ticket) -> dict | None:
         if ticket.respondent_department_id is None and not ticket.respondent_staff:
             return None
@@ -366,7 +423,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
             "staff": ticket.respondent_staff,
         }
 
-    @extend_schema_field(LocationSerializer(allow_null=True))
+    @extend_schema_field(LocationOutSerializer(allow_null=True))
     def get_location(self, ticket: Ticket) -> dict | None:
         if not ticket.location_address and ticket.location_lat is None:
             return None
@@ -376,7 +433,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
             "lng": _decimal(ticket.location_lng),
         }
 
-    @extend_schema_field(EnclosureSerializer(many=True))
+    @extend_schema_field(EnclosureOutSerializer(many=True))
     def get_enclosures(self, ticket: Ticket) -> list[dict]:
         return [
             {"item": e.item, "quantity": e.quantity, "disposition": e.disposition, "note": e.note}
@@ -396,7 +453,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
             for a in ticket.attachments.all()
         ]
 
-    @extend_schema_field(CompensationSerializer(allow_null=True))
+    @extend_schema_field(CompensationOutSerializer(allow_null=True))
     def get_compensation(self, ticket: Ticket) -> dict | None:
         if not ticket.compensation_kind:
             return None

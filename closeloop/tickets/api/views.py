@@ -1,15 +1,13 @@
 """Thin HTTP endpoints over the ticket services and selectors."""
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import django_filters
-from django import forms
+from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from closeloop.channels.api.errors import error_response
+from closeloop.channels.downloads import attachment_response
+from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import Department, User
 from closeloop.policy.selectors import category_subtree_ids
@@ -40,25 +40,11 @@ def _viewer(request: Request) -> User:
     return user
 
 
-class BoundedDateTimeField(IsoDateTimeField):
-    """An ISO date-time a database can store: a plausible year and a real UTC offset."""
-
-    def clean(self, value: Any) -> Any:
-        moment = super().clean(value)
-        if moment is None:
-            return moment
-        offset = moment.utcoffset()
-        if not 1990 <= moment.year <= 2199 or (
-            offset is not None and abs(offset) > timedelta(hours=14)
-        ):
-            raise forms.ValidationError(
-                _("give a date-time between 1990 and 2199 with a UTC offset of at most 14 hours")
-            )
-        return moment
-
-
 class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = BoundedDateTimeField
+    """An ISO date-time within the dates closeloop accepts (`common.dates`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, validators=[validate_date_range], **kwargs)
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -163,6 +149,7 @@ class TicketListCreateView(DisclosingListView):
         return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
 
     @extend_schema(
+        description="Register a ticket, checked and classified by the loaded policy pack.",
         request=s.TicketCreateSerializer,
         responses={201: s.TicketDetailSerializer},
         parameters=[
@@ -233,6 +220,7 @@ ACTIONS: list[ActionSpec] = [
     ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
     ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
     ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
+    ("reply", s.CustomerReplySerializer, services.ticket_reply, "Reply to the customer (答复)"),
     ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
     ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
     ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
@@ -340,18 +328,16 @@ class AttachmentUploadView(APIView):
 class AttachmentDownloadView(APIView):
     """Download one attachment of a ticket the caller may see."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        # Served as the type it was checked to be on upload, always as a download.
+        responses={(200, t): OpenApiTypes.BINARY for t in settings.ATTACHMENT_CONTENT_TYPES}
+    )
     def get(self, request: Request, number: str, attachment_id: int) -> FileResponse:
         ticket = selectors.ticket_get_for_user(_viewer(request), number)
         attachment = ticket.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise NotFound(str(_("attachment not found")))
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-        )
+        return attachment_response(attachment)
 
 
 class CustomerHistoryView(DisclosingListView):

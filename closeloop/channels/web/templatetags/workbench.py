@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
-from closeloop.tickets.choices import Satisfaction, Severity, Status
+from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity, Status
 from closeloop.tickets.models import Customer
 
 from .. import deadlines, queues
@@ -126,10 +126,12 @@ PAYLOAD_LABELS = {
     "text": _("Note"),
     "plan": _("Plan"),
     "reply": _("Reply"),
+    "method": _("How"),
     "comment": _("Comment"),
     "department": _("Department"),
     "from_department": _("From"),
     "handler": _("Handler"),
+    "responsible": _("Responsible person"),
     "satisfaction": _("Satisfaction"),
     "until": _("Until"),
     "due_at": _("Due by"),
@@ -176,6 +178,8 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
             value = _("yes") if value else _("no")
         elif key == "milestone":
             value = MILESTONE_LABELS.get(value, value)
+        elif key == "method":
+            value = ReplyMethod(value).label if value in ReplyMethod.values else value
         elif key == "via":
             value = _("public portal") if value == "portal" else _("staff")
         elif key == "fields" and isinstance(value, list):  # a customer record's changed fields
