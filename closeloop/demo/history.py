@@ -41,18 +41,19 @@ from closeloop.policy.schema import PackSpec, walk_categories
 from closeloop.policy.services import pack_active, pack_demo_people
 from closeloop.reports import monthly
 from closeloop.sla import clock
+from closeloop.sla.milestones import AFTER_RESOLVE, DEFAULT_START, MET_BY
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import (
-    AFTER_RESOLVE,
-    DEFAULT_START,
-    EMITS,
-    MET_BY,
-    calendar_for,
-    deadlines_sweep,
-)
+from closeloop.sla.services import EMITS, calendar_for, deadlines_sweep
 from closeloop.sla.timelimits import TimeLimit, deadline_compute
 from closeloop.tickets import services as tickets
-from closeloop.tickets.choices import Channel, ExtensionState, Kind, Satisfaction, Status
+from closeloop.tickets.choices import (
+    Channel,
+    ExtensionState,
+    Kind,
+    ReplyMethod,
+    Satisfaction,
+    Status,
+)
 from closeloop.tickets.models import ExtensionRequest, Ticket
 
 from . import texts
@@ -67,6 +68,7 @@ STAFFED_CHANNELS = {Channel.PHONE, Channel.VISIT, Channel.ON_SITE, Channel.LETTE
 RESOLVE_MILESTONES = {"resolve", "reply", "department_response", "suggestion_feedback",
                       "first_contact", "progress_report", "supervision"}  # fmt: skip
 PROGRESS_MILESTONES = {"first_contact", "department_response", "progress_report", "supervision"}
+REPLY_MILESTONES = {"reply", "suggestion_feedback"}
 # Clocks that run beside the work rather than pace it: the leader's review, the return visit.
 OWN_TRACKS = {"leader_review", "return_visit", "correction"}
 # The states an open matter of the recent days may wait in, and how often.
@@ -138,6 +140,7 @@ class _Plan:
     dissatisfied: bool = False
     reviewed: bool = False
     looked: bool = False  # the agent's first look at a ticket the rules accepted
+    replied: int = -1  # the reopen round in which the agent last replied to the customer
     direct: bool = True  # dispatched straight to a department with staff
 
 
@@ -736,7 +739,7 @@ class _Simulation:
         if plan.fate == "merged" and original is not None and original.number:
             into = original.number
             return (
-                self._after(at, 5, 90),
+                self._when(ticket, at, None, 5, 90),
                 "merge",
                 lambda now: tickets.ticket_merge(agent, number, into=into, now=now),
             )
@@ -745,7 +748,7 @@ class _Simulation:
             if ticket.referral:
                 reason = f"已告知反映人:{ticket.referral}"
             return (
-                self._after(at, 5, 60),
+                self._when(ticket, at, None, 5, 60),
                 "decline",
                 lambda now: tickets.ticket_decline(agent, number, reason=reason, now=now),
             )
@@ -759,7 +762,7 @@ class _Simulation:
         if plan.spot:
             reply = self.rng.choice(texts.SPOT_ANSWERS)
             return (
-                self._after(at, 1, 8),
+                self._when(ticket, at, None, 1, 8),
                 "answer",
                 lambda now: tickets.ticket_answer(agent, number, reply=reply, now=now),
             )
@@ -1018,6 +1021,18 @@ class _Simulation:
 
     def _resolved(self, plan: _Plan, ticket: Ticket, at: datetime) -> Step | None:
         agent, number = plan.agent, ticket.number
+        if plan.replied != ticket.reopen_count and self._due(ticket, REPLY_MILESTONES):
+            # The department has answered: the agent tells the customer (12366: 当日回复).
+            plan.replied = ticket.reopen_count
+            reply = ticket.reply or self.rng.choice(texts.REPLIES["consultation"])
+            method = ReplyMethod.PHONE if ticket.customer_id else ReplyMethod.PORTAL
+            return (
+                self._when(ticket, at, REPLY_MILESTONES, 10, 120),
+                "reply",
+                lambda now: tickets.ticket_reply(
+                    agent, number, reply=reply, method=method, now=now
+                ),
+            )
         needs_visit = (
             ticket.kind in self.visit_kinds and not ticket.anonymous and ticket.customer_id
         )
