@@ -187,6 +187,12 @@ def user_reset(
     user.display_name = (display_name or "").strip()[:DISPLAY_NAME_MAX]
     user.department = department
     user.is_active = True
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Password refused: " + " ".join(exc.messages), details={"password": exc.messages}
+        ) from None
     user.set_password(password)
     _apply_admin_flags(user, cleaned_roles)
     with transaction.atomic():
