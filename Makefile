@@ -39,7 +39,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 setup: $(VENV)/.synced
 
 start: setup
-	$(BIN)/closeloop init --demo
+	$(BIN)/closeloop init --demo --host $(HOST) --port $(PORT)
 	$(BIN)/closeloop run --host $(HOST) --port $(PORT)
 
 lint: setup

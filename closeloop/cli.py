@@ -91,15 +91,24 @@ def cmd_init(args: argparse.Namespace) -> int:
     call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
+    from closeloop.demo.history import demo_history_create
+
+    if not 0 < args.port < 65536:
+        raise CommandError(f"invalid port {args.port}")
     pack_name = args.pack or settings.DEFAULT_PACK
+    history = None
     with transaction.atomic():
         pack = _pack_ensure_loaded(pack_name)
         people = _demo_ensure(pack) if args.demo else []
+        if args.demo:
+            history = demo_history_create(tickets_count=args.demo_tickets)
 
     print(f"Data directory: {settings.DATA_DIR}")
     print(f"Policy pack: {pack.name} {pack.version} — {pack.title}")
+    if history is not None:
+        _print_history(history)
     if args.demo:
-        url = _site_url(DEFAULT_HOST, DEFAULT_PORT)
+        url = _site_url(args.host, args.port)
         print(f"URL (after 'closeloop run'): {url}  admin: {url}admin/  API: {url}api/v1/docs")
         print("Demo logins (username / password / roles):")
         width = max((len(p.username) for p in people), default=0)
@@ -109,6 +118,23 @@ def cmd_init(args: argparse.Namespace) -> int:
             where = f"  [{person.department}]" if person.department else ""
             print(f"  {person.username:<{width}}  {person.password:<{pw_width}}  {roles}{where}")
     return 0
+
+
+def _print_history(history: Any) -> None:
+    from closeloop.demo.history import demo_statuses
+
+    if history.skipped:
+        print("Demo history: the database already holds tickets; none added.")
+        return
+    if not history.tickets:
+        return
+    print(
+        f"Demo history: {history.tickets} tickets received {history.first_day} – "
+        f"{history.last_day} ({demo_statuses(history)}); {history.overdue} overdue now; "
+        f"monthly reports: {', '.join(history.reports) or 'none'}."
+    )
+    for refusal in history.refused:
+        print(f"  not replayed: {refusal}")
 
 
 def _pack_ensure_loaded(name_or_path: str) -> Any:
@@ -147,8 +173,20 @@ def _demo_ensure(pack: Any) -> list[Any]:
 
     people = list(policy.pack_demo_people(pack))
     for person in people:
-        if User.objects.filter(username=person.username).exists():
+        existing = User.objects.filter(username=person.username).first()
+        if existing is not None and existing.is_active:
             continue  # a second `init --demo` changes nothing
+        if existing is not None:
+            # Retired with the previous pack's organisation (or switched off): the pack's
+            # demo person again, with this pack's role and department.
+            directory.user_reset(
+                username=person.username,
+                roles=list(person.roles),
+                department_code=person.department or None,
+                password=person.password,
+                display_name=person.display_name,
+            )
+            continue
         directory.user_create(
             username=person.username,
             roles=list(person.roles),
@@ -586,7 +624,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create the data directory, migrate, load a policy pack")
     p.add_argument("--pack", metavar="NAME", help="policy pack to load (default: CLOSELOOP_PACK)")
-    p.add_argument("--demo", action="store_true", help="create the pack's demo people")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="create the pack's demo people and a few months of demo history",
+    )
+    p.add_argument(
+        "--demo-tickets",
+        type=int,
+        metavar="N",
+        help="tickets in the demo history (default CLOSELOOP_DEMO_TICKETS, 300; 0: people only)",
+    )
+    p.add_argument(
+        "--host", default=DEFAULT_HOST, help="the host 'run' will use, for the URL shown"
+    )
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="the port 'run' will use, for the URL shown"
+    )
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("run", help="run the web server and the background worker")

@@ -194,6 +194,41 @@ def user_create(
     return user
 
 
+def user_reset(
+    *,
+    username: str,
+    roles: list[str],
+    department_code: str | None = None,
+    password: str,
+    display_name: str = "",
+) -> User:
+    """Give an existing account a new definition and make it active again: its roles,
+    department, display name and password are replaced. Used when a demo centre changes
+    organisation and a demo username comes back with another role."""
+    user = user_get(username)
+    cleaned_roles = _clean_roles(roles)
+    department = (
+        _department_by_code(department_code, field="department") if department_code else None
+    )
+    _check_department_for_roles(cleaned_roles, department)
+    user.display_name = (display_name or "").strip()[:DISPLAY_NAME_MAX]
+    user.department = department
+    user.is_active = True
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Password refused: " + " ".join(exc.messages), details={"password": exc.messages}
+        ) from None
+    user.set_password(password)
+    _apply_admin_flags(user, cleaned_roles)
+    with transaction.atomic():
+        user.save()
+        UserRole.objects.filter(user=user).delete()
+        UserRole.objects.bulk_create(UserRole(user=user, role=r) for r in cleaned_roles)
+    return user_get(username)
+
+
 def user_roles_set(*, username: str, roles: list[str]) -> User:
     """Replace a person's roles with exactly `roles`."""
     user = user_get(username)

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from closeloop.common.errors import NotFound, ValidationFailed
-from closeloop.directory.models import Department
+from closeloop.common.errors import Conflict, NotFound, ValidationFailed
+from closeloop.directory.models import Department, DutyRota, User
 
 from .models import Category, PolicyPack
 from .schema import PackSpec, pack_problems, walk_categories, walk_departments
@@ -202,10 +202,16 @@ def pack_load(name_or_path: str) -> PolicyPack:
     All in one transaction. Departments are created by code when missing; existing ones keep
     their name and parent, so an admin's edits survive a reload. Categories are created or
     updated by code; categories the pack no longer has are deactivated (tickets keep them).
+
+    A database holds one organisation: another pack (by name) than the active one is refused
+    once the database holds tickets, and replaces the previous organisation cleanly while it
+    holds none (`pack_switch_check`, `_organisation_retire`). The same pack may always be
+    loaded again, in any version.
     """
     spec = pack_read(_resolve(name_or_path))
     data, digest = pack_canonical(spec)
     with transaction.atomic():
+        previous = pack_switch_check(spec)
         departments: dict[str, Department] = {
             d.code: d for d in Department.objects.filter(code__in=spec.department_codes())
         }
@@ -228,6 +234,8 @@ def pack_load(name_or_path: str) -> PolicyPack:
                 },
             )
         Category.objects.exclude(code__in=list(categories)).update(is_active=False)
+        if previous is not None:
+            _organisation_retire(previous, spec, departments)
         PolicyPack.objects.filter(is_active=True).update(is_active=False)
         row = PolicyPack.objects.create(
             name=spec.name,
@@ -238,6 +246,67 @@ def pack_load(name_or_path: str) -> PolicyPack:
             is_active=True,
         )
     return row
+
+
+def pack_switch_check(spec: PackSpec) -> PolicyPack | None:
+    """The active pack when `spec` would replace it with another organisation, None when it
+    is the same pack (or none is active); refused once the database holds tickets, because
+    their departments, people and history belong to the organisation that made them."""
+    from closeloop.tickets.models import Ticket
+
+    active = PolicyPack.objects.filter(is_active=True).first()
+    if active is None or active.name == spec.name:
+        return None
+    count = Ticket.objects.count()
+    if count:
+        raise Conflict(
+            _(
+                "this database belongs to %(title)s (pack %(active)s) and already holds "
+                "tickets (%(count)s); pack %(name)s would mix two organisations' departments "
+                "and people. "
+                "Run it as a separate centre with its own data, e.g. "
+                "CLOSELOOP_DATA_DIR=var/%(name)s CLOSELOOP_PACK=%(name)s closeloop init --demo "
+                "(or another DATABASE_URL)"
+            )
+            % {"title": active.title, "active": active.name, "count": count, "name": spec.name},
+            details={"active": active.name, "pack": spec.name, "tickets": count},
+        )
+    return active
+
+
+def _organisation_retire(
+    previous: PolicyPack, spec: PackSpec, departments: dict[str, Department]
+) -> None:
+    """Replace the previous pack's organisation by `spec`'s in a database without tickets:
+    its departments the new pack does not have are deactivated, those it shares take the new
+    pack's name and place, and its demo people stop working here (deactivated, off the duty
+    rota; `closeloop init --demo` gives a shared username the new pack's role). People an
+    administrator added keep their accounts."""
+    old_codes = {
+        code
+        for code in _department_codes(previous.data.get("departments", []))
+        if code not in departments
+    }
+    Department.objects.filter(code__in=old_codes).update(is_active=False)
+    for parent, dept in walk_departments(spec):
+        row = departments[dept.code]
+        row.name = dept.name
+        row.parent = departments[parent] if parent else None
+        row.is_active = True
+        row.save(update_fields=["name", "parent", "is_active"])
+    demo = previous.data.get("demo") or {}
+    usernames = [p["username"] for p in demo.get("people", [])]
+    User.objects.filter(username__in=usernames).update(is_active=False)
+    DutyRota.objects.filter(user__username__in=usernames).delete()
+    DutyRota.objects.filter(department__code__in=old_codes).delete()
+
+
+def _department_codes(nodes: list[dict[str, Any]]) -> list[str]:
+    codes: list[str] = []
+    for node in nodes:
+        codes.append(node["code"])
+        codes += _department_codes(node.get("children") or [])
+    return codes
 
 
 # --- serving ------------------------------------------------------------------------------

@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
 # Where policy packs live, and which one `closeloop init` loads by default.
 PACKS_DIR = Path(env.str("CLOSELOOP_PACKS_DIR", default=str(BASE_DIR / "packs")))
 DEFAULT_PACK = env.str("CLOSELOOP_PACK", default="tax-hotline-12366")
+# Tickets in the history `closeloop init --demo` replays (docs/demo.md); 0: people only.
+DEMO_TICKETS = env.int("CLOSELOOP_DEMO_TICKETS", default=300)
 
 # Limits on what a ticket may carry.
 TICKET_TEXT_MAX = env.int("CLOSELOOP_TICKET_TEXT_MAX", default=20_000)

@@ -60,6 +60,7 @@ def packs_dir(tmp_path: Path, settings: LazySettings) -> Path:
     )
     settings.PACKS_DIR = folder
     settings.DEFAULT_PACK = "mini"
+    settings.DEMO_TICKETS = 20  # a short history: the demo's own tests replay the long one
     settings.DATA_DIR = tmp_path / "data"
     settings.MEDIA_ROOT = tmp_path / "data" / "media"
     settings.STATIC_ROOT = tmp_path / "data" / "static"
