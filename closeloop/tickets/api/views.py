@@ -149,7 +149,10 @@ class TicketListCreateView(DisclosingListView):
         return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
 
     @extend_schema(
-        description="Register a ticket, checked and classified by the loaded policy pack.",
+        description="Register a ticket, checked and classified by the loaded policy pack. "
+        "Where the pack's `accept_on_register` covers the case, `accept: true` also accepts it "
+        "(受理) and `dispatch: true` also sends it to the department the rules chose (派单): "
+        "one transaction, one event per step.",
         request=s.TicketCreateSerializer,
         responses={201: s.TicketDetailSerializer},
         parameters=[
@@ -173,7 +176,13 @@ class TicketListCreateView(DisclosingListView):
         body = s.TicketCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         viewer = _viewer(request)
-        ticket = services.ticket_register(actor=viewer, data=body.to_input(), idempotency_key=key)
+        ticket = services.ticket_register(
+            actor=viewer,
+            data=body.to_input(),
+            idempotency_key=key,
+            accept=body.validated_data["accept"],
+            dispatch=body.validated_data["dispatch"],
+        )
         # Registration hands back a whole row (the one it wrote, with the related rows it was
         # built from, or an earlier request's for the same Idempotency-Key): only its timeline
         # is read, not the ticket again.
