@@ -173,3 +173,40 @@ def test_staff_must_give_a_required_field_the_portal_need_not(centre: Any, api: 
         )
     )
     assert public.fields == {} and public.identity_fields == {}
+
+
+def test_the_admin_shows_fields_masked_as_the_identity(centre: Any, api: Any) -> None:
+    from django.test import Client
+
+    number = api(centre.agent).post("tickets", body()).json()["number"]
+    ticket = Ticket.objects.get(number=number)
+    centre.admin.is_staff = centre.admin.is_superuser = True  # as `closeloop user add` does
+    centre.admin.save()
+    client = Client()
+    client.force_login(centre.admin)  # an admin may not see a protected identity
+    page = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "account_no: ***" in page and ACCOUNT not in page
+    centre.supervisor.is_staff = centre.supervisor.is_superuser = True
+    centre.supervisor.save()
+    client.force_login(centre.supervisor)
+    page = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert f"account_no: {ACCOUNT}" in page
+
+
+def test_the_api_caller_history_by_a_key_field(centre: Any, api: Any) -> None:
+    earlier = api(centre.agent).post("tickets", body(kind="help")).json()["number"]
+    agent = api(centre.agent)
+    found = agent.get("customers", field="account_no", value=f" {ACCOUNT} ").json()
+    assert [t["number"] for t in found["results"]] == [earlier]
+    assert found["results"][0]["fields"] == {"account_no": ACCOUNT}
+    both = agent.get("customers", phone="13800000000", field="account_no", value=ACCOUNT)
+    assert [t["number"] for t in both.json()["results"]] == [earlier]
+    for params, name in (
+        ({"field": "meter", "value": "1"}, "field"),
+        ({"field": "account_no", "value": "12-34"}, "value"),
+        ({"field": "account_no"}, "value"),
+        ({}, "phone"),
+    ):
+        answer = agent.get("customers", **params)
+        assert answer.status_code == 400, params
+        assert set(answer.json()["error"]["details"]) == {name}, params
