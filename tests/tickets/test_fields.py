@@ -109,10 +109,16 @@ def test_the_schema_describes_fields_as_an_object_with_the_packs_fields(client: 
     create = schema["components"]["schemas"]["TicketCreateRequest"]["properties"]
     assert create["fields"]["type"] == "object"
     assert create["fields"]["additionalProperties"]["type"] == "string"
-    assert "`account_no` 户号" in create["fields"]["description"]
+    assert "GET /api/v1/pack" in create["fields"]["description"]
     assert create["dispatch"]["type"] == "boolean" and create["accept"]["type"] == "boolean"
     ticket = schema["components"]["schemas"]["Ticket"]["properties"]["fields"]
     assert ticket["type"] == "object"
+
+
+def test_the_pack_endpoint_lists_the_field_declarations(centre: Any, api: Any) -> None:
+    pack = api(centre.agent).get("pack").json()
+    assert pack["fields"][0]["code"] == "account_no" and pack["fields"][0]["identifies"] is True
+    assert pack["accept_on_register"] is None
 
 
 def test_the_caller_history_is_found_by_a_key_field(centre: Any, api: Any) -> None:

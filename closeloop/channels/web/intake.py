@@ -208,8 +208,9 @@ def intake_history(request: HttpRequest) -> HttpResponse:
     """The caller's earlier cases, and a warning when this looks like a repeat."""
     user = staff_user(request)
     assert user is not None
+    pack = pack_active()
     phone = request.GET.get("phone", "").strip()
-    keys = _key_values(request)
+    keys = _key_values(request, pack)
     phone = phone if len(phone) >= 5 else ""
     tickets: list[Ticket] = []
     repeated: list[Ticket] = []
@@ -233,7 +234,6 @@ def intake_history(request: HttpRequest) -> HttpResponse:
             repeated = repeat_candidates(
                 tickets, request.GET.get("kind", ""), request.GET.get("category", "")
             )
-    pack = pack_active()
     return render(
         request,
         "workbench/_history.html",
@@ -248,10 +248,10 @@ def intake_history(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _key_values(request: HttpRequest) -> dict[str, str]:
+def _key_values(request: HttpRequest, pack: Any) -> dict[str, str]:
     """The pack's key fields typed so far (`key: true`), in the form they are stored."""
     values: dict[str, str] = {}
-    for spec in pack_active().fields:
+    for spec in pack.fields:
         raw = request.GET.get(PACK_FIELD + spec.code, "")
         if spec.key and raw.strip():
             stored, problem = field_value_parse(spec, raw)

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, VersionedSerializer
-from closeloop.common.errors import NotFound
 from closeloop.policy.schema import FIELD_TEXT_MAX
 from closeloop.sla.services import deadline_view
 
@@ -98,7 +97,8 @@ FIELDS_DOC = (
     "number as digits, a date as YYYY-MM-DD, a choice as its code), checked against the "
     "field's form; fields the pack requires for the kind must be given. An unknown code, a "
     "value in the wrong form or a missing required field is a `400 validation_error` naming "
-    "`fields.<code>`."
+    "`fields.<code>`. The loaded pack's declarations (code, label, type, pattern, choices, "
+    "kinds, required, identifies) are `fields` in `GET /api/v1/pack`."
 )
 
 
@@ -118,35 +118,6 @@ class PackFieldsField(serializers.DictField):
         return super().to_internal_value(data)
 
 
-def _pack_fields_doc() -> str:
-    """The loaded pack's fields, for the schema's description (read when it is generated)."""
-    from closeloop.policy.services import pack_active
-
-    try:
-        pack = pack_active()
-    except NotFound:
-        return "No policy pack is loaded."
-    if not pack.fields:
-        return f"The loaded pack ({pack.name}) declares no fields."
-    lines = [f"The loaded pack ({pack.name}) declares:"]
-    for spec in pack.fields:
-        parts = [spec.type]
-        if spec.pattern:
-            parts.append(f"pattern `{spec.pattern}`")
-        if spec.choices:
-            parts.append("one of " + ", ".join(f"`{c.code}` ({c.name})" for c in spec.choices))
-        if spec.kinds:
-            parts.append("for " + ", ".join(spec.kinds))
-        required = spec.required
-        if required:
-            kinds = "every kind" if required is True else ", ".join(required)
-            parts.append(f"required for {kinds}")
-        if spec.identifies:
-            parts.append("masked with the customer's identity")
-        lines.append(f"- `{spec.code}` {spec.label}: {'; '.join(parts)}")
-    return "\n".join(lines)
-
-
 class PackFieldsFieldSchema(OpenApiSerializerFieldExtension):
     target_class = PackFieldsField
 
@@ -155,7 +126,7 @@ class PackFieldsFieldSchema(OpenApiSerializerFieldExtension):
             "type": "object",
             "additionalProperties": {"type": "string", "maxLength": FIELD_TEXT_MAX},
             "maxProperties": FIELDS_MAX,
-            "description": f"{FIELDS_DOC}\n\n{_pack_fields_doc()}",
+            "description": FIELDS_DOC,
         }
 
 
