@@ -551,8 +551,8 @@ def _may_register_and(actor: User, actions: list[str]) -> bool:
 
 
 def _accept_on_register(ticket: Ticket, draft: _Draft, *, dispatch: bool) -> None:
-    """Accept (and dispatch) a ticket just registered, in its own transaction: one event per
-    step, each step's deadlines met and started as if it had been taken separately."""
+    """Accept (and dispatch) a ticket just registered, inside the registration's transaction:
+    one event per step, each step's deadlines met and started as if taken separately."""
     actor, now = draft.actor, draft.now
     # Declined by the rules, or already accepted by them (no_dispatch): nothing to accept.
     if ticket.status == Status.REGISTERED:
