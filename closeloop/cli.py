@@ -583,6 +583,11 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
         raise CommandError(f"no active user '{args.user}'")
     filters = {"from": args.date_from, "to": args.date_to, "q": args.search}
     filters.update({name: getattr(args, f"filter_{name}") for name in LEDGER_OPTIONS})
+    for given in args.fields or []:
+        code, sep, value = given.partition("=")
+        if not sep or not code:
+            raise CommandError(f"--field takes CODE=VALUE, not '{given}'")
+        filters[f"field.{code}"] = value
     filters = {k: v for k, v in filters.items() if v}
     tty = sys.stderr.isatty()
     shown = [-1]
@@ -753,6 +758,13 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument(
             f"--{name}", dest=f"filter_{name}", metavar="VALUE", help="see docs/ledger.md"
         )
+    q.add_argument(
+        "--field",
+        dest="fields",
+        action="append",
+        metavar="CODE=VALUE",
+        help="one of the pack's own fields equal to VALUE (repeatable), e.g. account_no=0101",
+    )
     q.add_argument("--language", choices=["zh-hans", "en"], help="of headers and labels")
     q.set_defaults(handler=cmd_export_ledger)
 

@@ -660,8 +660,17 @@ class _Simulation:
             people_count=case.people_count,
             economic_loss=case.economic_loss,
             received_at=at,
+            fields=self._required_fields(case.kind),
         )
         return tickets.ticket_register(actor=plan.agent, data=data, now=at)
+
+    def _required_fields(self, kind: str) -> dict[str, str]:
+        """Plausible values for the pack fields this kind requires (road rescue: 车辆位置)."""
+        return {
+            spec.code: self.rng.choice(texts.FIELD_VALUES[spec.code])
+            for spec in self.pack.fields
+            if spec.required_for(kind) and spec.code in texts.FIELD_VALUES
+        }
 
     def _next(self, plan: _Plan, ticket: Ticket, at: datetime) -> Step | None:
         review = self._review(plan, ticket, at)

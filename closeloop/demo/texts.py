@@ -907,3 +907,15 @@ CORRECTIVE_ACTIONS = (
     "三、对不满意工单重新办理并跟踪回访。"
 )
 INSPECTION_COMMENTS = ["答复准确,服务规范。", "沟通较好,个别用语需改进。"]
+
+# Values for the pack fields a kind requires (policy.fields), by field code; a field the demo
+# has no values for is left out, and the registration says so in `history.refused`.
+FIELD_VALUES = {
+    "vehicle_location": [
+        "G15沈海高速K1234+500北向",
+        "G25长深高速K876+200南向",
+        "S35国道与滨江路交叉口东侧",
+        "绕城高速K45+300外环应急车道",
+        "机场大道高架匝道口",
+    ],
+}

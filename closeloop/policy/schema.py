@@ -82,6 +82,10 @@ NOTIFY = ("handler", "liaison", "department_head", "supervisor", "leader", "firs
 ACTIONS = ("remind", "supervise", "escalate", "case_file")
 ENCLOSURE_DISPOSITIONS = ("return", "keep")
 REPORT_PERIODS = ("daily", "weekly", "monthly", "quarterly", "yearly")
+FIELD_TYPES = ("text", "number", "date", "choice")
+# A field's value is stored in a JSON object on the ticket and named in URLs and forms.
+FIELD_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+FIELD_TEXT_MAX = 200  # the longest text value any field may hold
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -512,6 +516,99 @@ class Quality(Strict):
         return self
 
 
+def _field_code(value: str) -> str:
+    if not FIELD_CODE_RE.match(value):
+        raise ValueError(
+            f"'{value}' is not a valid field code (a lower-case letter, then lower-case "
+            "letters, digits or '_'; at most 40 characters)"
+        )
+    return value
+
+
+def _pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"'{value}' is not a valid regular expression: {error}") from None
+    return value
+
+
+class FieldChoice(Strict):
+    code: Code
+    name: Name
+
+
+class FieldSpec(Strict):
+    """A field the organisation records on its cases (户号, 纳税人识别号, plate number…).
+
+    `identifies`: the value identifies the person, so it is masked wherever the customer's
+    identity is (reports and confidential cases, for everyone but agents, supervisors and
+    leaders). `key`: earlier cases with the same value show in the caller history.
+    """
+
+    code: Annotated[str, AfterValidator(_field_code)]
+    label: Name
+    type: Annotated[str, AfterValidator(_closed("field type", FIELD_TYPES, "one_of"))] = "text"
+    kinds: list[Kind] = Field(default_factory=list)  # kinds that record it; empty = every kind
+    required: StrictBool | list[Kind] = False  # true = for every kind that records it
+    pattern: Annotated[str, AfterValidator(_pattern)] | None = None  # text: the whole value
+    min_length: Annotated[StrictInt, Field(ge=1, le=FIELD_TEXT_MAX)] | None = None
+    max_length: Annotated[StrictInt, Field(ge=1, le=FIELD_TEXT_MAX)] | None = None
+    upper: StrictBool = False  # text: stored in upper case (plate numbers, VINs)
+    min: Decimal | None = None  # number
+    max: Decimal | None = None
+    choices: list[FieldChoice] = Field(default_factory=list)  # choice
+    identifies: StrictBool = False
+    key: StrictBool = False
+    help: str = ""  # shown beside the field, and with a value refused for its form
+    basis: str = ""
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FieldSpec:
+        text_only = ("pattern", "min_length", "max_length", "upper")
+        for name in text_only:
+            if self.type != "text" and getattr(self, name) not in (None, False):
+                raise ValueError(f"{name} only applies to text fields, not to {self.type}")
+        for name in ("min", "max"):
+            if self.type != "number" and getattr(self, name) is not None:
+                raise ValueError(f"{name} only applies to number fields, not to {self.type}")
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a choice field needs its choices")
+        if self.type != "choice" and self.choices:
+            raise ValueError(f"choices only apply to choice fields, not to {self.type}")
+        codes = [c.code for c in self.choices]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate choice code(s): {', '.join(duplicates)}")
+        if self.min_length and self.max_length and self.min_length > self.max_length:
+            raise ValueError(
+                f"min_length {self.min_length} is greater than max_length {self.max_length}"
+            )
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
+
+    def required_for(self, kind: str) -> bool:
+        if not self.applies_to(kind):
+            return False
+        return self.required if isinstance(self.required, bool) else kind in self.required
+
+
+class AcceptOnRegister(Strict):
+    """Cases an agent takes on (受理) by registering them: for these channels (and kinds),
+    saving at intake accepts the case, and it may be dispatched in the same step."""
+
+    channels: Annotated[list[ChannelCode], Field(min_length=1)]
+    kinds: list[Kind] = Field(default_factory=list)  # empty = every kind
+    basis: str = ""
+
+    def applies_to(self, kind: str, channel: str) -> bool:
+        return channel in self.channels and (not self.kinds or kind in self.kinds)
+
+
 class DemoPersonSpec(Strict):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@+-]{1,150}$")]
     display_name: Name
@@ -602,6 +699,8 @@ class PackSpec(Strict):
     reporting: Reporting | None = None
     knowledge: Knowledge | None = None
     quality: Quality | None = None
+    fields: list[FieldSpec] = Field(default_factory=list)
+    accept_on_register: AcceptOnRegister | None = None
     demo: Demo | None = None
 
     # Indexes for classification, built once per parsed pack.
@@ -678,6 +777,13 @@ class PackSpec(Strict):
 
     def referral_text(self, code: str) -> str:
         return next((r.text for r in self.referrals if r.code == code), "")
+
+    def field(self, code: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.code == code), None)
+
+    def accepts_on_register(self, kind: str, channel: str) -> bool:
+        rule = self.accept_on_register
+        return rule is not None and rule.applies_to(kind, channel)
 
 
 def _walk_departments(
@@ -851,6 +957,18 @@ def pack_problems(spec: PackSpec) -> list[tuple[str, str]]:
     enclosure_codes: dict[str, str] = {}
     for i, enc in enumerate(spec.enclosures):
         dup(f"enclosures[{i}].code", "enclosure kind", enc.code, enclosure_codes)
+
+    problems.extend(_field_problems(spec))
+    if spec.accept_on_register:
+        check_kinds("accept_on_register.kinds", spec.accept_on_register.kinds)
+        for j, channel in enumerate(spec.accept_on_register.channels):
+            if channel not in channels:
+                problems.append(
+                    (
+                        f"accept_on_register.channels[{j}]",
+                        f"channel '{channel}' is not among this pack's channels",
+                    )
+                )
 
     if spec.demo:
         problems.extend(_demo_problems(spec.demo, departments))
@@ -1029,6 +1147,38 @@ def _reopen_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
                     f"start: reopened, whose condition is at most its kind",
                 )
             )
+    return problems
+
+
+def _field_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Field declarations: unique codes, kinds the pack has, required only where recorded."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for i, declared in enumerate(spec.fields):
+        path = f"fields[{i}]"
+        if declared.code in seen:
+            problems.append(
+                (
+                    f"{path}.code",
+                    f"duplicate field '{declared.code}' (first at {seen[declared.code]})",
+                )
+            )
+        seen.setdefault(declared.code, path)
+        required = declared.required if isinstance(declared.required, list) else []
+        for name, kinds in (("kinds", declared.kinds), ("required", required)):
+            for j, kind in enumerate(kinds):
+                if kind not in spec.kinds:
+                    problems.append(
+                        (f"{path}.{name}[{j}]", f"kind '{kind}' is not among this pack's kinds")
+                    )
+        for j, kind in enumerate(required):
+            if declared.kinds and kind not in declared.kinds:
+                problems.append(
+                    (
+                        f"{path}.required[{j}]",
+                        f"the field is not recorded for kind '{kind}' (see its kinds)",
+                    )
+                )
     return problems
 
 

@@ -22,7 +22,7 @@ import secrets
 import shutil
 import time as clock
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -34,6 +34,8 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.common.errors import Conflict, NotFound, ValidationFailed
 from closeloop.directory.models import User
+from closeloop.policy.fields import field_display
+from closeloop.policy.schema import PackSpec
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Status, Validity
@@ -86,8 +88,27 @@ COLUMNS: list[tuple[Any, str]] = [
 ]
 
 
-def headers() -> list[str]:
-    return [str(label) for label, _key in COLUMNS]
+# The pack's own fields follow, one column each, keyed `field:<code>`.
+FIELD_KEY = "field:"
+
+
+def _pack() -> PackSpec | None:
+    from closeloop.policy.services import pack_active
+
+    try:
+        return pack_active()
+    except NotFound:
+        return None
+
+
+def columns(pack: PackSpec | None = None) -> list[tuple[Any, str]]:
+    """Every column: the ledger's own, then one per field the active pack declares."""
+    own = pack.fields if pack is not None else []
+    return COLUMNS + [(spec.label, FIELD_KEY + spec.code) for spec in own]
+
+
+def headers(pack: PackSpec | None = None) -> list[str]:
+    return [str(label) for label, _key in columns(pack)]
 
 
 # --------------------------------------------------------------------------- rows
@@ -125,12 +146,37 @@ def _local(value: datetime | None) -> datetime | None:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
+def _field_cell(pack: PackSpec | None, code: str, value: str | None) -> Any:
+    """A field's value typed for the sheet: numbers as numbers, dates as dates."""
+    spec = pack.field(code) if pack is not None else None
+    if value is None or value == "" or value == selectors.MASK or spec is None:
+        return value or ""
+    if spec.type == "number":
+        # A whole number as a number cell; a fraction as written (the money format would
+        # round it to fen).
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else value
+    if spec.type == "date":
+        return date.fromisoformat(value)
+    return field_display(pack, code, value)
+
+
 def _row(
-    t: Ticket, user: User, late: set[int], labels: dict[str, dict[str, str]]
+    t: Ticket,
+    user: User,
+    late: set[int],
+    labels: dict[str, dict[str, str]],
+    pack: PackSpec | None = None,
 ) -> dict[str, Any]:
     customer = selectors.customer_view(t, user) or {}
     yes_no = labels["yes_no"]
+    shown = selectors.fields_view(t, user)
+    fields = {
+        FIELD_KEY + spec.code: _field_cell(pack, spec.code, shown.get(spec.code))
+        for spec in (pack.fields if pack is not None else [])
+    }
     return {
+        **fields,
         "number": t.number,
         "received_at": _local(t.received_at),
         "kind": labels["kind"].get(t.kind, t.kind),
@@ -165,7 +211,8 @@ def ledger_rows(
 ) -> Iterator[list[Any]]:
     """The export's rows (typed values), masked for `user`, one chunk in memory at a time."""
     labels = _labels()
-    keys = [key for _label, key in COLUMNS]
+    pack = _pack()
+    keys = [key for _label, key in columns(pack)]
     tickets = ledger_filtered(user, cleaned).iterator(chunk_size=chunk_size)
     for chunk in _batches(tickets, chunk_size):
         late = set(
@@ -175,7 +222,7 @@ def ledger_rows(
         )
         selectors.identity_disclosures_record(chunk, user, "export")
         for t in chunk:
-            row = _row(t, user, late, labels)
+            row = _row(t, user, late, labels, pack)
             yield [row[key] for key in keys]
 
 
@@ -187,6 +234,8 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     text = str(value)
@@ -197,7 +246,7 @@ def _write_csv(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None]) 
     # UTF-8 with a byte-order mark: Excel opens Chinese CSV correctly only with it.
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(headers())
+        writer.writerow(headers(_pack()))
         for row in rows:
             writer.writerow([_csv_cell(v) for v in row])
             tick()
@@ -222,8 +271,10 @@ def _write_xlsx(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None])
         sheet = book.add_worksheet(str(_("Ledger")))
         bold = book.add_format({"bold": True})
         when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
         money = book.add_format({"num_format": "0.00"})
-        for c, label in enumerate(headers()):
+        names = headers(_pack())
+        for c, label in enumerate(names):
             sheet.write_string(0, c, label, bold)
         sheet.freeze_panes(1, 1)
         r = 0
@@ -233,6 +284,8 @@ def _write_xlsx(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None])
                     continue
                 if isinstance(value, datetime):
                     sheet.write_datetime(r, c, value, when)
+                elif isinstance(value, date):
+                    sheet.write_datetime(r, c, datetime.combine(value, time()), day)
                 elif isinstance(value, Decimal):
                     sheet.write_number(r, c, float(value), money)
                 elif isinstance(value, int) and not isinstance(value, bool):
@@ -241,7 +294,7 @@ def _write_xlsx(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None])
                     # write_string never makes a formula of "=…"; XML forbids control chars.
                     sheet.write_string(r, c, ILLEGAL_XML.sub("", str(value)))
             tick()
-        sheet.autofilter(0, 0, r, len(COLUMNS) - 1)
+        sheet.autofilter(0, 0, r, len(names) - 1)
     finally:
         book.close()
 

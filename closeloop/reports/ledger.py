@@ -42,7 +42,9 @@ from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import Department, User
 from closeloop.directory.selectors import department_subtree_ids
+from closeloop.policy.fields import field_value_parse
 from closeloop.policy.models import Category
+from closeloop.policy.schema import FIELD_TEXT_MAX, FieldSpec
 from closeloop.policy.selectors import category_subtree_ids
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets import selectors
@@ -93,6 +95,8 @@ DEADLINE_STATES = {
     "late": [DeadlineState.OVERDUE, DeadlineState.MET_LATE],
 }
 SORTS = {"new": ("-received_at", "-id"), "old": ("received_at", "id")}
+# A filter on one of the pack's own fields is named `field.<code>` (`field.account_no=…`).
+FIELD_FILTER = "field."
 
 # The names of every filter, as used in URLs, the CLI and `ledger_for_user`.
 FILTER_NAMES = (
@@ -127,6 +131,36 @@ def _urgency_choices() -> list[tuple[str, Any]]:
         return [(level.code, level.name) for level in pack_active().urgency.levels]
     except NotFound:  # no pack loaded yet: the two built-in levels
         return [("normal", _("normal")), ("urgent", _("urgent"))]
+
+
+def _pack_fields() -> list[FieldSpec]:
+    from closeloop.policy.services import pack_active
+
+    try:
+        return list(pack_active().fields)
+    except NotFound:
+        return []
+
+
+def field_filter_names() -> list[str]:
+    """The filter names of the active pack's own fields."""
+    return [FIELD_FILTER + spec.code for spec in _pack_fields()]
+
+
+class PackFieldFilter(forms.CharField):
+    """A filter on one of the pack's own fields: the value as it is stored (a plate number in
+    upper case, a number in its plain form), compared exactly."""
+
+    def __init__(self, spec: FieldSpec, **kwargs: Any) -> None:
+        self.spec = spec
+        super().__init__(label=spec.label, required=False, max_length=FIELD_TEXT_MAX, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        stored, problem = field_value_parse(self.spec, text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return stored
 
 
 class SearchField(forms.CharField):
@@ -213,6 +247,14 @@ class LedgerFilterForm(forms.Form):
             "department",
             [ANY, *Department.objects.order_by("code").values_list("code", "name")],
         )
+        for spec in _pack_fields():
+            widget: forms.Widget | None = None
+            if spec.type == "choice":
+                choices = [ANY, *((c.code, c.name) for c in spec.choices)]
+                widget = forms.Select(choices=choices)
+            elif spec.type == "date":
+                widget = forms.DateInput(attrs={"type": "date"})
+            self.fields[FIELD_FILTER + spec.code] = PackFieldFilter(spec, widget=widget)
 
     def _set(self, name: str, choices: Any) -> None:
         field = self.fields[name]
@@ -239,7 +281,7 @@ class LedgerFilterForm(forms.Form):
 def ledger_filters_clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate raw filters (strings, as from a URL or the CLI); ValidationFailed names every
     bad field. Unknown names are refused too, so a typo never silently widens an export."""
-    unknown = sorted(set(data) - set(FILTER_NAMES))
+    unknown = sorted(set(data) - set(FILTER_NAMES) - set(field_filter_names()))
     if unknown:
         raise ValidationFailed(
             f"{unknown[0]}: {_('unknown filter')}",
@@ -257,7 +299,8 @@ def filters_of(data: Mapping[str, Any]) -> dict[str, str]:
     """The ledger filters among request parameters (others, like `page`, are left out)."""
     getter = getattr(data, "get", None)
     assert getter is not None
-    return {name: str(getter(name)) for name in FILTER_NAMES if getter(name) not in (None, "")}
+    names = [*FILTER_NAMES, *field_filter_names()]
+    return {name: str(getter(name)) for name in names if getter(name) not in (None, "")}
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -310,9 +353,38 @@ def ledger_filtered(user: User, f: Mapping[str, Any]) -> QuerySet[Ticket]:
     if f.get("compensation"):
         given = Q(compensation_amount__gt=0) | ~Q(compensation_kind="")
         qs = qs.filter(given) if f["compensation"] == "yes" else qs.exclude(given)
+    for name, value in f.items():
+        if name.startswith(FIELD_FILTER) and value:
+            qs = qs.filter(field_value_q(user, name.removeprefix(FIELD_FILTER), value))
     if f.get("q"):
         qs = qs.filter(search_q(user, f["q"]))
     return qs.order_by(*SORTS.get(f.get("sort") or "new", SORTS["new"]))
+
+
+def field_value_q(user: User, code: str, value: str) -> Q:
+    """Tickets whose pack field `code` holds exactly `value` (as stored: see
+    `policy.fields`). An identifying field matches only on tickets whose identity `user` may
+    see, as the customer's phone does in the search: a masked value is never found."""
+    if connection.vendor == "postgresql":
+        # `@>`, which the jsonb_path_ops indexes of reports/0005 serve.
+        plain, identifying = (
+            Q(fields__contains={code: value}),
+            Q(identity_fields__contains={code: value}),
+        )
+    else:
+        plain = Q(**{f"fields__{code}": value})
+        identifying = Q(**{f"identity_fields__{code}": value})
+    match = plain | (identifying & ~selectors.identity_hidden_q(user))
+    if connection.vendor == "sqlite" and len(value) >= MIN_TRIGRAM:
+        # The FTS table narrows the candidates first; the JSON of each ticket is not indexed.
+        fts_ensure()
+        phrase = '"' + value.replace('"', '""') + '"'
+        candidates = RawSQL(
+            "SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH %s",
+            [f"{{fields identity}} : {phrase}"],
+        )
+        match &= Q(pk__in=candidates)
+    return match
 
 
 def ledger_count_capped(qs: QuerySet[Ticket], cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -439,9 +511,24 @@ def term_q(user: User, term: str) -> Q:
     if len(term) >= MIN_TRIGRAM and connection.vendor == "sqlite":
         fts_ensure()
         phrase = '"' + term.replace('"', '""') + '"'
-        fts = RawSQL("SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH %s", [phrase])
-        return Q(pk__in=fts) | Q(
-            pk__in=_identity_ids(user, term, Q(name__icontains=term) | Q(phone__icontains=term))
+        # Every column but the identifying fields; those only where the viewer may see them.
+        fts = RawSQL(
+            "SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH %s", [f"- {{identity}} : {phrase}"]
+        )
+        identity_match = RawSQL(
+            "SELECT rowid FROM ledger_fts WHERE ledger_fts MATCH %s", [f"identity : {phrase}"]
+        )
+        identity_fields = (
+            Ticket.objects.filter(pk__in=identity_match)
+            .exclude(selectors.identity_hidden_q(user))
+            .values("pk")
+        )
+        return (
+            Q(pk__in=fts)
+            | Q(
+                pk__in=_identity_ids(user, term, Q(name__icontains=term) | Q(phone__icontains=term))
+            )
+            | Q(pk__in=identity_fields)
         )
     return _scan_q(user, term)
 
@@ -457,8 +544,13 @@ def _scan_q(user: User, term: str) -> Q:
         | Q(description__icontains=term)
         | Q(reply__icontains=term)
         | Q(Exists(notes.filter(note__icontains=term)))
+        | Q(fields_text__icontains=term)
     )
-    identity = Q(customer__phone__icontains=term) | Q(customer__name__icontains=term)
+    identity = (
+        Q(customer__phone__icontains=term)
+        | Q(customer__name__icontains=term)
+        | Q(identity_text__icontains=term)
+    )
     if user.may_see_identity:
         return q | identity
     return q | (identity & ~selectors.identity_hidden_q(user))
@@ -506,10 +598,28 @@ def _pg_term_q(user: User, term: str) -> Q:
         .values_list("ticket_id", Value(1))
     )
     customers = _identity_ids(user, term, customer_match).values_list("pk", Value(1))
-    # One query: at most OWN_IDS_MAX + 1 tickets by their own text, then notes and customers.
+    # The pack's own fields (reports/0005 indexes both columns); identifying ones only where
+    # the viewer may see them, as for the customer's name and phone.
+    fields_match = like(F("fields_text"))
+    identity_match = like(F("identity_text"))
+    if not trigrams:
+        fields_match &= _bigram_q(("fields_text",), term)
+        identity_match &= _bigram_q(("identity_text",), term)
+    fields = Ticket.objects.filter(fields_match, _serial_q()).values_list("pk", Value(1))
+    identity_fields = (
+        Ticket.objects.filter(identity_match, _serial_q())
+        .exclude(selectors.identity_hidden_q(user))
+        .values_list("pk", Value(1))
+    )
+    # One query: at most OWN_IDS_MAX + 1 tickets by their own text, then notes, customers and
+    # fields.
     rows = list(
         tickets.order_by()[: OWN_IDS_MAX + 1].union(
-            notes.order_by(), customers.order_by(), all=True
+            notes.order_by(),
+            customers.order_by(),
+            fields.order_by(),
+            identity_fields.order_by(),
+            all=True,
         )[: OWN_IDS_MAX + 1 + EXTRA_IDS_MAX + 1]
     )
     own_ids = {pk for pk, branch in rows if branch == 0}
@@ -524,8 +634,14 @@ def _pg_term_q(user: User, term: str) -> Q:
         own = Q(pk__in=sorted(own_ids))
     if extra_few:
         return own | Q(pk__in=sorted(extra_ids))
-    # Many notes or customers: as subqueries (the same tickets, more slowly).
-    return own | Q(pk__in=notes.values("ticket_id")) | Q(pk__in=customers.values("pk"))
+    # Many notes, customers or fields: as subqueries (the same tickets, more slowly).
+    return (
+        own
+        | Q(pk__in=notes.values("ticket_id"))
+        | Q(pk__in=customers.values("pk"))
+        | Q(pk__in=fields.values("pk"))
+        | Q(pk__in=identity_fields.values("pk"))
+    )
 
 
 # --------------------------------------------------------------------------- SQLite FTS5
@@ -537,22 +653,28 @@ FTS_TRIGGERS = (
     "ledger_fts_note_insert",
 )
 _NOTE_SQL = "coalesce(json_extract({e}.payload, '$.text'), json_extract({e}.payload, '$.note'), '')"
+# `fields` and `identity` hold the pack's own fields (Ticket.fields_text / identity_text);
+# a search matches `identity` only where the viewer may see the identity.
 FTS_CREATE = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS ledger_fts USING fts5("
-    "number, subject, description, reply, notes, tokenize = 'trigram')",
+    "number, subject, description, reply, notes, fields, identity, tokenize = 'trigram')",
     """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_insert AFTER INSERT ON tickets_ticket
     BEGIN
-      INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes)
-      VALUES (new.id, new.number, new.subject, new.description, new.reply, '');
+      INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes, fields, identity)
+      VALUES (new.id, new.number, new.subject, new.description, new.reply, '',
+        new.fields_text, new.identity_text);
     END""",
     # Every save rewrites every column; re-index only when the searched text changed.
     """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_update
-    AFTER UPDATE OF number, subject, description, reply ON tickets_ticket
+    AFTER UPDATE OF number, subject, description, reply, fields_text, identity_text
+    ON tickets_ticket
     WHEN old.number IS NOT new.number OR old.subject IS NOT new.subject
       OR old.description IS NOT new.description OR old.reply IS NOT new.reply
+      OR old.fields_text IS NOT new.fields_text OR old.identity_text IS NOT new.identity_text
     BEGIN
       UPDATE ledger_fts SET number = new.number, subject = new.subject,
-        description = new.description, reply = new.reply WHERE rowid = new.id;
+        description = new.description, reply = new.reply, fields = new.fields_text,
+        identity = new.identity_text WHERE rowid = new.id;
     END""",
     """CREATE TRIGGER IF NOT EXISTS ledger_fts_ticket_delete AFTER DELETE ON tickets_ticket
     BEGIN
@@ -567,11 +689,13 @@ FTS_CREATE = [
 ]
 FTS_FILL = [
     "DELETE FROM ledger_fts",
-    f"""INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes)
+    f"""INSERT INTO ledger_fts(rowid, number, subject, description, reply, notes, fields,
+      identity)
     SELECT t.id, t.number, t.subject, t.description, t.reply,
       coalesce((SELECT group_concat({_NOTE_SQL.format(e="e")}, char(10))
                 FROM tickets_ticketevent e
-                WHERE e.ticket_id = t.id AND e.action IN ('note', 'progress')), '')
+                WHERE e.ticket_id = t.id AND e.action IN ('note', 'progress')), ''),
+      t.fields_text, t.identity_text
     FROM tickets_ticket t""",  # noqa: S608 - constant SQL
 ]
 FTS_DROP = [

@@ -72,6 +72,17 @@ def _customer_column(viewer: User) -> Any:
     return customer
 
 
+def _fields_column(viewer: User) -> Any:
+    """The pack's own fields as this viewer may see them (identifying ones masked)."""
+
+    @admin.display(description=_("fields"))
+    def fields(ticket: Ticket) -> str:
+        shown = selectors.fields_view(ticket, viewer)
+        return " · ".join(f"{code}: {value}" for code, value in shown.items()) or "-"
+
+    return fields
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
     list_display = [
@@ -90,8 +101,15 @@ class TicketAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["department", "handler", "customer"]
     # The query code lets its holder act as the customer on the portal; like the API, the
-    # admin never shows it.
-    exclude = ["customer", "public_code"]
+    # admin never shows it. The pack's fields are shown through the selector, masked.
+    exclude = [
+        "customer",
+        "public_code",
+        "fields",
+        "identity_fields",
+        "fields_text",
+        "identity_text",
+    ]
     inlines = [EnclosureInline, EventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
@@ -101,7 +119,8 @@ class TicketAdmin(ReadOnlyAdmin):
         return [*self.list_display, _customer_column(_viewer(request))]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return [_customer_column(_viewer(request))]
+        viewer = _viewer(request)
+        return [_customer_column(viewer), _fields_column(viewer)]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         response = super().changelist_view(request, extra_context)

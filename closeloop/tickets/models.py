@@ -105,6 +105,15 @@ class Ticket(TimeStampedModel):
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     location_address = models.CharField(_("location"), max_length=300, blank=True)
+    # The pack's own fields (户号, 纳税人识别号, plate number…) as checked at registration
+    # (`policy.fields`): {code: value}. Those that identify the person are kept apart and
+    # masked with the customer's identity; the split is the pack's at registration, as the
+    # deadline plan is. `*_text` is what the ledger's search reads of each (values and choice
+    # names), indexed like the ticket's own text (reports/0005).
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    identity_fields = models.JSONField(_("identifying fields"), default=dict, blank=True)
+    fields_text = models.TextField(_("fields (searched)"), blank=True, default="")
+    identity_text = models.TextField(_("identifying fields (searched)"), blank=True, default="")
     location_lat = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )

@@ -7,7 +7,7 @@ Two rules live in this module and nowhere else:
   masked for everyone but agents, supervisors and leaders, and each unmasked view is logged.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +114,14 @@ def customer_view(ticket: Ticket, user: User) -> dict[str, Any] | None:
     }
 
 
+def fields_view(ticket: Ticket, user: User) -> dict[str, str]:
+    """The pack's own fields on this ticket as `user` may see them: the values that identify
+    the person are masked wherever the customer's identity is (`customer_view`)."""
+    masked = ticket.identity_protected and not user.may_see_identity
+    identity = dict.fromkeys(ticket.identity_fields, MASK) if masked else ticket.identity_fields
+    return {**ticket.fields, **identity}
+
+
 def repeat_candidates_shown(ticket: Ticket, user: User) -> list[dict[str, Any]]:
     """The earlier cases this ticket may repeat, as `user` may be told of them.
 
@@ -136,7 +144,7 @@ def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str)
     rows = [
         IdentityDisclosure(ticket=t, user=user, via=via)
         for t in tickets
-        if t.identity_protected and t.customer_id is not None
+        if t.identity_protected and (t.customer_id is not None or t.identity_fields)
     ]
     if rows:
         IdentityDisclosure.objects.bulk_create(rows)
@@ -241,11 +249,19 @@ def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Tick
     return ticket
 
 
-def customer_history_for_user(user: User, phone: str) -> QuerySet[Ticket]:
-    """A caller's earlier tickets, by phone, limited to what `user` may see with identity."""
+def customer_history_for_user(
+    user: User, phone: str, keys: Mapping[str, str] | None = None
+) -> QuerySet[Ticket]:
+    """A caller's earlier tickets, by phone — or by a key field of the pack (户号, plate
+    number…: `keys` = {code: value}) — limited to what `user` may see with identity."""
+    from closeloop.reports.ledger import field_value_q  # reports reads tickets
+
+    match = Q(customer__phone=phone) if phone else Q(pk__in=[])
+    for code, value in (keys or {}).items():
+        match |= field_value_q(user, code, value)
     return (
         ticket_list_for_user(user)
-        .filter(customer__phone=phone)
+        .filter(match)
         .exclude(identity_hidden_q(user))
         .order_by("-received_at", "-id")
     )

@@ -37,6 +37,7 @@ from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.classify import Classification, TicketFacts, classify
+from closeloop.policy.fields import FieldValues, field_search_text, field_values_clean
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
@@ -113,6 +114,8 @@ class TicketInput:
     location_lat: Decimal | None = None
     location_lng: Decimal | None = None
     enclosures: list[EnclosureInput] = field(default_factory=list)
+    # The pack's own fields, {code: value} (`policy.fields`).
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -219,8 +222,11 @@ def _customer_for(
     return existing, list(changes)
 
 
-def _request_digest(data: TicketInput) -> str:
-    raw = json.dumps(data, default=lambda o: vars(o) if hasattr(o, "__dict__") else str(o))
+def _request_digest(data: TicketInput, steps: dict[str, bool] | None = None) -> str:
+    body: Any = data
+    if steps and any(steps.values()):  # a request that also accepts is another request
+        body = {"data": data, "steps": steps}
+    raw = json.dumps(body, default=lambda o: vars(o) if hasattr(o, "__dict__") else str(o))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -242,25 +248,38 @@ def ticket_register(
     actor: User,
     data: TicketInput,
     idempotency_key: str | None = None,
+    accept: bool = False,
+    dispatch: bool = False,
     now: datetime | None = None,
 ) -> Ticket:
     """Record a new ticket, classified by the active pack.
+
+    With `accept`, registering is also accepting (受理) the case, and with `dispatch` also
+    sending it to the department the rules chose (派单) — each its own event, all in the
+    ticket's one transaction; only where the pack's `accept_on_register` covers the case's
+    channel and kind (an agent registering a call takes it on), otherwise refused before
+    anything is written.
 
     With an idempotency key, the same key from the same actor returns the ticket it created
     the first time, and never a second one.
     """
     now = now or timezone.now()
     _require_role(actor, TRANSITIONS["register"])
-    digest = _request_digest(data) if idempotency_key else ""
+    steps = {"accept": accept or dispatch, "dispatch": dispatch}
+    digest = _request_digest(data, steps) if idempotency_key else ""
     if idempotency_key:
         earlier = _idempotent_ticket(actor, idempotency_key, digest)
         if earlier is not None:
             return earlier
     draft = _register_draft(actor, data, now)
+    if steps["accept"]:
+        _check_accept_on_register(actor, draft, dispatch=dispatch)
     number = ticket_number_next(draft.received_at)
     try:
         with transaction.atomic():
             ticket = _register(draft, number)
+            if steps["accept"]:
+                _accept_on_register(ticket, draft, dispatch=dispatch)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=actor, key=idempotency_key, request_digest=digest, ticket=ticket
@@ -301,6 +320,7 @@ class _Draft:
     category: Category | None
     respondent: Department | None
     routed: Department | None
+    field_values: FieldValues
 
 
 def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Draft:
@@ -330,6 +350,8 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
         if data.respondent_department
         else None
     )
+    # Staff must give what the pack requires; the portal does not ask for these fields.
+    field_values = field_values_clean(pack, data.kind, data.fields, require=actor is not None)
     urgency_codes = [level.code for level in pack.urgency.levels]
     if data.urgency and data.urgency not in urgency_codes:
         raise _invalid(
@@ -357,7 +379,19 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
         routed = Department.objects.filter(code=result.department, is_active=True).first()
     if routed is None and category is not None:
         routed = category.department
-    return _Draft(actor, data, now, received_at, pack, facts, result, category, respondent, routed)
+    return _Draft(
+        actor,
+        data,
+        now,
+        received_at,
+        pack,
+        facts,
+        result,
+        category,
+        respondent,
+        routed,
+        field_values,
+    )
 
 
 def _register(draft: _Draft, number: str) -> Ticket:
@@ -400,6 +434,10 @@ def _register(draft: _Draft, number: str) -> Ticket:
         location_address=data.location_address,
         location_lat=data.location_lat,
         location_lng=data.location_lng,
+        fields=draft.field_values.open,
+        identity_fields=draft.field_values.identity,
+        fields_text=field_search_text(pack, draft.field_values.open),
+        identity_text=field_search_text(pack, draft.field_values.identity),
         first_contact_owner=actor,
         routed_department=routed,
         centre_handles=result.no_dispatch,
@@ -475,6 +513,56 @@ def _repeats_flag(ticket: Ticket) -> None:
             for c in candidates
         ]
         ticket.save(update_fields=["is_repeat", "repeat_candidates"])
+
+
+def _check_accept_on_register(actor: User, draft: _Draft, *, dispatch: bool) -> None:
+    """Refuse, before anything is written, a registration that may not also accept or
+    dispatch: the pack must say so for this channel and kind, and a dispatch needs a case the
+    rules do not decline and the department they chose."""
+    data, result = draft.data, draft.result
+    name = "dispatch" if dispatch else "accept"
+    if not draft.pack.accepts_on_register(data.kind, data.channel):
+        raise _invalid(
+            name,
+            _(
+                "this centre does not accept %(kind)s cases by %(channel)s when they are "
+                "registered: register the case, then accept it"
+            )
+            % {"kind": Kind(data.kind).label, "channel": Channel(data.channel).label},
+        )
+    # A case the rules decline is declined as ever (accepting was the agent's default, not
+    # a decision against the rules); dispatching it is refused.
+    if dispatch and result.decline:
+        raise _invalid(name, _("the centre's rules decline this case; it cannot be dispatched"))
+    if dispatch and draft.routed is None:
+        raise _invalid(
+            "dispatch",
+            _("the rules chose no department for this case: register it, then dispatch it"),
+        )
+    if not _may_register_and(actor, ["accept", "dispatch"] if dispatch else ["accept"]):
+        raise NotAllowed(
+            _("you may not %(action)s tickets") % {"action": _action_label(name)},
+            details={"action": name},
+        )
+
+
+def _may_register_and(actor: User, actions: list[str]) -> bool:
+    # Accept and dispatch are the centre's actions on any ticket (transitions.CENTRE).
+    return all(actor.has_role(*TRANSITIONS[a].who) for a in actions)
+
+
+def _accept_on_register(ticket: Ticket, draft: _Draft, *, dispatch: bool) -> None:
+    """Accept (and dispatch) a ticket just registered, inside the registration's transaction:
+    one event per step, each step's deadlines met and started as if taken separately."""
+    actor, now = draft.actor, draft.now
+    # Declined by the rules, or already accepted by them (no_dispatch): nothing to accept.
+    if ticket.status == Status.REGISTERED:
+        _move(ticket, actor, TRANSITIONS["accept"], Status.ACCEPTED, now, {"on_register": True})
+    if dispatch:
+        to_status, payload = _dispatch_apply(None)(ticket, now)
+        _move(
+            ticket, actor, TRANSITIONS["dispatch"], to_status, now, {**payload, "on_register": True}
+        )
 
 
 # --------------------------------------------------------------------------- the write path
@@ -831,6 +919,14 @@ def ticket_dispatch(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
+    return _act(actor, number, "dispatch", version, now, _dispatch_apply(department))
+
+
+def _dispatch_apply(
+    department: str | None,
+) -> Callable[[Ticket, datetime], tuple[str, dict[str, Any]]]:
+    """To `department`, or by default to the one the rules chose at registration."""
+
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
         if department:
             target = _department_by_code(department, "department")
@@ -846,7 +942,7 @@ def ticket_dispatch(
         _hold(ticket, target, None, now)
         return Status.DISPATCHED, {"department": target.code}
 
-    return _act(actor, number, "dispatch", version, now, apply)
+    return apply
 
 
 def ticket_transfer(

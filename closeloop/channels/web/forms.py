@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.policy.schema import FIELD_TEXT_MAX
 from closeloop.tickets.choices import (
     Channel,
     CustomerType,
@@ -110,6 +111,49 @@ class IntakeForm(forms.Form):
             self.fields["kind"].initial = (
                 Kind.COMPLAINT if Kind.COMPLAINT in pack.kinds else pack.kinds[0]
             )
+        # The pack's own fields, as plain inputs: the service checks each value against the
+        # pack (`policy.fields`), and its refusals come back on these fields.
+        self.pack_fields = list(pack.fields)
+        for spec in self.pack_fields:
+            self.fields[PACK_FIELD + spec.code] = _pack_field(spec)
+
+    def pack_field_rows(self) -> list[tuple[Any, Any]]:
+        """(bound field, its declaration) in the pack's order, for the template."""
+        return [(self[PACK_FIELD + spec.code], spec) for spec in self.pack_fields]
+
+    def pack_field_values(self, kind: str) -> dict[str, str]:
+        """The values given for fields the pack records for `kind` (a field hidden for the
+        chosen kind may still hold what was typed before the kind changed)."""
+        return {
+            spec.code: value
+            for spec in self.pack_fields
+            if spec.applies_to(kind) and (value := self.cleaned_data.get(PACK_FIELD + spec.code))
+        }
+
+
+PACK_FIELD = "field_"  # the intake form's name for a pack field: field_<code>
+
+
+def _pack_field(spec: Any) -> forms.Field:
+    field: forms.Field
+    if spec.type == "choice":
+        field = forms.ChoiceField(
+            choices=[("", "—"), *((c.code, c.name) for c in spec.choices)], required=False
+        )
+    else:
+        attrs = {"autocomplete": "off"}
+        if spec.type == "number":
+            attrs["inputmode"] = "decimal"
+        elif spec.type == "date":
+            attrs["type"] = "date"
+        field = forms.CharField(
+            max_length=spec.max_length or FIELD_TEXT_MAX,
+            required=False,
+            widget=forms.TextInput(attrs=attrs),
+        )
+    field.label = spec.label
+    field.help_text = spec.help
+    return field
 
 
 class EnclosureForm(forms.Form):

@@ -18,15 +18,16 @@ from closeloop.directory.models import Department
 from closeloop.directory.roles import Role
 from closeloop.knowledge.services import ticket_answer_with_article
 from closeloop.policy.classify import TicketFacts, classify
+from closeloop.policy.fields import field_display, field_value_parse
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 from closeloop.tickets import repeats, selectors, services
-from closeloop.tickets.choices import FINAL_STATUSES, Channel
+from closeloop.tickets.choices import FINAL_STATUSES, Channel, Status
 from closeloop.tickets.models import Ticket
 
 from .access import staff_required, staff_user
 from .actions import department_choices
-from .forms import EnclosureFormSet, IntakeForm
+from .forms import PACK_FIELD, EnclosureFormSet, IntakeForm
 
 # Fields the services name differently from the form.
 FIELD_ALIASES = {"respondent": "respondent_department", "customer": "phone"}
@@ -60,7 +61,9 @@ def _form(pack: Any, data: Any = None, **kwargs: Any) -> IntakeForm:
     )
 
 
-def _ticket_input(cd: dict[str, Any], enclosures: list[dict[str, Any]]) -> services.TicketInput:
+def _ticket_input(
+    cd: dict[str, Any], enclosures: list[dict[str, Any]], fields: dict[str, str]
+) -> services.TicketInput:
     has_customer = any(cd.get(f) for f in ("phone", "name", "organisation", "email"))
     customer = None
     if has_customer and not cd["anonymous"]:
@@ -94,6 +97,7 @@ def _ticket_input(cd: dict[str, Any], enclosures: list[dict[str, Any]]) -> servi
             for e in enclosures
             if e.get("item")
         ],
+        fields=fields,
     )
 
 
@@ -107,7 +111,12 @@ def _files(request: HttpRequest) -> list[services.FileInput]:
 
 
 def _show_errors(form: IntakeForm, error: ValidationFailed) -> None:
-    for field, problems in (error.details or {}).items():
+    details = dict(error.details or {})
+    for code, problems in (details.pop("fields", None) or {}).items():
+        target = PACK_FIELD + code if PACK_FIELD + code in form.fields else None
+        for problem in problems:
+            form.add_error(target, str(problem))
+    for field, problems in details.items():
         name = FIELD_ALIASES.get(field, field)
         target = name if name in form.fields else None
         for problem in problems if isinstance(problems, list) else [problems]:
@@ -130,8 +139,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             try:
                 ticket = services.ticket_register(
                     actor=user,
-                    data=_ticket_input(cd, enclosures.cleaned_data),
+                    data=_ticket_input(
+                        cd, enclosures.cleaned_data, form.pack_field_values(cd["kind"])
+                    ),
                     idempotency_key=f"web-intake-{cd['intake_key']}" if cd["intake_key"] else None,
+                    # Where the pack says so, the agent registering a call is taking it on.
+                    accept=pack.accepts_on_register(cd["kind"], cd["channel"]),
+                    dispatch="dispatch" in request.POST,
                 )
             except ValidationFailed as error:
                 _show_errors(form, error)
@@ -175,7 +189,15 @@ def _after_register(
     except ServiceError as error:
         messages.error(request, format_html(_("Saved as {}, but: {}"), link, error.message))
         return redirect("web:ticket", number=ticket.number)
-    messages.success(request, format_html(_("Saved as {}."), link))
+    if ticket.status == Status.DISPATCHED and ticket.department is not None:
+        messages.success(
+            request,
+            format_html(_("Saved as {}, accepted and dispatched to {}."), link, ticket.department),
+        )
+    elif ticket.status == Status.ACCEPTED:
+        messages.success(request, format_html(_("Saved and accepted as {}."), link))
+    else:
+        messages.success(request, format_html(_("Saved as {}."), link))
     if "open" in request.POST:
         return redirect("web:ticket", number=ticket.number)
     return redirect("web:intake")
@@ -186,12 +208,17 @@ def intake_history(request: HttpRequest) -> HttpResponse:
     """The caller's earlier cases, and a warning when this looks like a repeat."""
     user = staff_user(request)
     assert user is not None
+    pack = pack_active()
     phone = request.GET.get("phone", "").strip()
+    keys = _key_values(request, pack)
+    phone = phone if len(phone) >= 5 else ""
     tickets: list[Ticket] = []
     repeated: list[Ticket] = []
-    if len(phone) >= 5:
+    if phone or keys:
         tickets = list(
-            selectors.customer_history_for_user(user, phone).prefetch_related(None)[:HISTORY_SIZE]
+            selectors.customer_history_for_user(user, phone, keys).prefetch_related(None)[
+                :HISTORY_SIZE
+            ]
         )
         selectors.identity_disclosures_record(tickets, user, "web:intake")
         text = f"{request.GET.get('subject', '')} {request.GET.get('description', '')}".strip()
@@ -210,8 +237,36 @@ def intake_history(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/_history.html",
-        {"phone": phone, "tickets": tickets, "repeats": repeated},
+        {
+            "phone": phone,
+            "keys": bool(keys),
+            "tickets": tickets,
+            "repeats": repeated,
+            # Each earlier case's key fields (户号, plate number…) as this person may see them.
+            "ticket_keys": {t.pk: _keys_shown(pack, t, user) for t in tickets},
+        },
     )
+
+
+def _key_values(request: HttpRequest, pack: Any) -> dict[str, str]:
+    """The pack's key fields typed so far (`key: true`), in the form they are stored."""
+    values: dict[str, str] = {}
+    for spec in pack.fields:
+        raw = request.GET.get(PACK_FIELD + spec.code, "")
+        if spec.key and raw.strip():
+            stored, problem = field_value_parse(spec, raw)
+            if stored and not problem:
+                values[spec.code] = stored
+    return values
+
+
+def _keys_shown(pack: Any, ticket: Ticket, user: Any) -> list[tuple[str, str]]:
+    shown = selectors.fields_view(ticket, user)
+    return [
+        (spec.label, field_display(pack, spec.code, shown[spec.code]))
+        for spec in pack.fields
+        if spec.key and shown.get(spec.code)
+    ]
 
 
 def repeat_candidates(tickets: list[Ticket], kind: str, category: str) -> list[Ticket]:
@@ -270,10 +325,16 @@ def intake_preview(request: HttpRequest) -> HttpResponse:
     elif facts.category:
         category = Category.objects.select_related("department").filter(code=facts.category).first()
         department = category.department if category else None
+    accepts = pack.accepts_on_register(facts.kind, facts.channel)
     return render(
         request,
         "workbench/_preview.html",
         {
+            "accepts": accepts and not result.decline,
+            # "Save and dispatch to …": the rules chose a department the case may go to.
+            "dispatch_to": department
+            if accepts and not (result.decline or result.no_dispatch)
+            else None,
             "result": result,
             "kind": kind,
             "urgency_name": {lv.code: lv.name for lv in pack.urgency.levels}.get(urgency, urgency),

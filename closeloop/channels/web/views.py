@@ -18,6 +18,7 @@ from closeloop.common.paging import page_number
 from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
+from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
@@ -161,7 +162,25 @@ def _ticket_context(
         "urgency_names": {level.code: level.name for level in pack.urgency.levels},
         "return_visit": pack.return_visit,
         "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
+        "fields": _fields_shown(pack, ticket, user),
     }
+
+
+def _fields_shown(pack: Any, ticket: Ticket, user: User) -> list[dict[str, Any]]:
+    """The pack's own fields on the ticket, in the pack's order (then any it no longer
+    declares), as `user` may see them."""
+    shown = selectors.fields_view(ticket, user)
+    order = [spec.code for spec in pack.fields if spec.code in shown]
+    order += [code for code in shown if code not in order]
+    return [
+        {
+            "code": code,
+            "label": field_label(pack, code),
+            "value": field_display(pack, code, shown[code]),
+            "masked": shown[code] == selectors.MASK and code in ticket.identity_fields,
+        }
+        for code in order
+    ]
 
 
 def _get_ticket(user: User, number: str) -> Ticket:

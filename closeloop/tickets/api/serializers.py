@@ -4,10 +4,12 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, VersionedSerializer
+from closeloop.policy.schema import FIELD_TEXT_MAX
 from closeloop.sla.services import deadline_view
 
 from .. import selectors
@@ -95,6 +97,47 @@ class EnclosureSerializer(StrictSerializer):
     note = _text(300, required=False, allow_blank=True, default="")
 
 
+FIELDS_MAX = 50  # more than any pack declares
+
+FIELDS_DOC = (
+    "The centre's own fields for this case, `{code: value}` (户号, 纳税人识别号, plate number…), "
+    "as the loaded policy pack declares them (`fields` in pack.yaml): each value a string (a "
+    "number as digits, a date as YYYY-MM-DD, a choice as its code), checked against the "
+    "field's form; fields the pack requires for the kind must be given. An unknown code, a "
+    "value in the wrong form or a missing required field is a `400 validation_error` naming "
+    "`fields.<code>`. The loaded pack's declarations (code, label, type, pattern, choices, "
+    "kinds, required, identifies) are `fields` in `GET /api/v1/pack`."
+)
+
+
+class PackFieldsField(serializers.DictField):
+    """The pack's own fields as given: strings (numbers are taken as their digits), checked
+    against the pack by the service (`policy.fields`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            child=serializers.CharField(max_length=FIELD_TEXT_MAX, allow_blank=True),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict) and len(data) > FIELDS_MAX:
+            raise serializers.ValidationError(_("at most %(n)s fields") % {"n": FIELDS_MAX})
+        return super().to_internal_value(data)
+
+
+class PackFieldsFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = PackFieldsField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "additionalProperties": {"type": "string", "maxLength": FIELD_TEXT_MAX},
+            "maxProperties": FIELDS_MAX,
+            "description": FIELDS_DOC,
+        }
+
+
 class TicketCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(Kind.choices)
     channel = serializers.ChoiceField(Channel.choices)
@@ -113,6 +156,19 @@ class TicketCreateSerializer(StrictSerializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
     location = LocationSerializer(required=False, allow_null=True)
     enclosures = serializers.ListField(child=EnclosureSerializer(), required=False, max_length=50)
+    fields: Any = PackFieldsField(required=False, default=dict)
+    accept = serializers.BooleanField(
+        default=False,
+        help_text="Registering is accepting (受理): the ticket is accepted at once. Only where "
+        "the pack's `accept_on_register` covers the case's channel and kind (otherwise `400`, "
+        "naming `accept`).",
+    )
+    dispatch = serializers.BooleanField(
+        default=False,
+        help_text="Register, accept and dispatch (派单) to the department the rules chose, in "
+        "one transaction (three events). As `accept`, and `400` naming `dispatch` when the "
+        "rules choose no department.",
+    )
 
     def to_input(self) -> TicketInput:
         d = self.validated_data
@@ -140,6 +196,7 @@ class TicketCreateSerializer(StrictSerializer):
             location_lat=location.get("lat"),
             location_lng=location.get("lng"),
             enclosures=[EnclosureInput(**e) for e in d.get("enclosures", [])],
+            fields=dict(d.get("fields") or {}),
         )
 
 
@@ -336,6 +393,12 @@ class TicketSerializer(BuiltOnceModelSerializer):
     compensation = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     public_code = serializers.SerializerMethodField()
+    # Not `get_fields`: that name is DRF's own (the serializer's fields).
+    fields: Any = serializers.SerializerMethodField(
+        method_name="fields_shown",
+        help_text="The centre's own fields (`{code: value}`, see the pack); values that "
+        "identify the person are `***` where the customer's identity is masked.",
+    )
     is_repeat = serializers.SerializerMethodField()
     repeat_candidates = serializers.SerializerMethodField()
     merged_into: Any = serializers.SlugRelatedField(
@@ -368,6 +431,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
             "customer",
             "respondent",
             "location",
+            "fields",
             "enclosures",
             "attachments",
             "plan",
@@ -421,6 +485,10 @@ class TicketSerializer(BuiltOnceModelSerializer):
     @extend_schema_field(CustomerOutSerializer(allow_null=True))
     def get_customer(self, ticket: Ticket) -> dict | None:
         return selectors.customer_view(ticket, self.context["viewer"])
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def fields_shown(self, ticket: Ticket) -> dict[str, str]:
+        return selectors.fields_view(ticket, self.context["viewer"])
 
     @extend_schema_field(RespondentOutSerializer(allow_null=True))
     def get_respondent(self, ticket: Ticket) -> dict | None:

@@ -24,7 +24,9 @@ from closeloop.channels.downloads import attachment_response
 from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import NotFound
 from closeloop.directory.models import Department, User
+from closeloop.policy.fields import field_value_parse
 from closeloop.policy.selectors import category_subtree_ids
+from closeloop.policy.services import pack_active
 from closeloop.reports.ledger import SearchField
 
 from .. import selectors, services
@@ -151,7 +153,10 @@ class TicketListCreateView(DisclosingListView):
         return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
 
     @extend_schema(
-        description="Register a ticket, checked and classified by the loaded policy pack.",
+        description="Register a ticket, checked and classified by the loaded policy pack. "
+        "Where the pack's `accept_on_register` covers the case, `accept: true` also accepts it "
+        "(受理) and `dispatch: true` also sends it to the department the rules chose (派单): "
+        "one transaction, one event per step.",
         request=s.TicketCreateSerializer,
         responses={201: s.TicketDetailSerializer},
         parameters=[
@@ -175,7 +180,13 @@ class TicketListCreateView(DisclosingListView):
         body = s.TicketCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         viewer = _viewer(request)
-        ticket = services.ticket_register(actor=viewer, data=body.to_input(), idempotency_key=key)
+        ticket = services.ticket_register(
+            actor=viewer,
+            data=body.to_input(),
+            idempotency_key=key,
+            accept=body.validated_data["accept"],
+            dispatch=body.validated_data["dispatch"],
+        )
         # Registration hands back a whole row (the one it wrote, with the related rows it was
         # built from, or an earlier request's for the same Idempotency-Key): only its timeline
         # is read, not the ticket again.
@@ -360,10 +371,22 @@ class AttachmentDownloadView(APIView):
 
 
 class CustomerHistoryView(DisclosingListView):
-    """A caller's earlier tickets by phone (only those whose identity the caller may see)."""
+    """A caller's earlier tickets by phone, or by a key field of the pack (户号, plate
+    number…) — only those whose identity the caller may see."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("phone", OpenApiTypes.STR, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "phone", OpenApiTypes.STR, description="The caller's phone (or give `field`)."
+            ),
+            OpenApiParameter(
+                "field",
+                OpenApiTypes.STR,
+                description="The code of one of the pack's key fields (`key: true`: 户号, "
+                "纳税人识别号, plate number…), with `value`: the cases with that value too.",
+            ),
+            OpenApiParameter("value", OpenApiTypes.STR, description="The key field's value."),
+        ],
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -373,11 +396,32 @@ class CustomerHistoryView(DisclosingListView):
     def get_queryset(self) -> QuerySet[Ticket]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        phone = self.request.query_params.get("phone", "").strip()
-        if not phone:
+        params = self.request.query_params
+        phone = params.get("phone", "").strip()
+        keys = _history_keys(params.get("field", "").strip(), params.get("value", ""))
+        if not phone and not keys:
             raise serializers.ValidationError({"phone": [_("give the caller's phone number")]})
-        try:
-            s.phone_validator(phone)
-        except Exception:
-            raise serializers.ValidationError({"phone": [s.phone_validator.message]}) from None
-        return selectors.customer_history_for_user(_viewer(self.request), phone)
+        if phone:
+            try:
+                s.phone_validator(phone)
+            except Exception:
+                raise serializers.ValidationError({"phone": [s.phone_validator.message]}) from None
+        return selectors.customer_history_for_user(_viewer(self.request), phone, keys)
+
+
+def _history_keys(code: str, value: str) -> dict[str, str]:
+    """{code: value as stored} for a key field of the active pack; refused otherwise."""
+    if not code and not value:
+        return {}
+    spec = pack_active().field(code) if code else None
+    if spec is None or not spec.key:
+        keys = ", ".join(f.code for f in pack_active().fields if f.key) or "—"
+        raise serializers.ValidationError(
+            {"field": [_("not a key field of this centre (key fields: %(keys)s)") % {"keys": keys}]}
+        )
+    stored, problem = field_value_parse(spec, value)
+    if problem or not stored:
+        raise serializers.ValidationError(
+            {"value": [problem or _("give the value of %(label)s") % {"label": spec.label}]}
+        )
+    return {spec.code: stored}

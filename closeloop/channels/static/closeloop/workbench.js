@@ -31,10 +31,23 @@
     var channels = (box.getAttribute("data-channels") || "").split(",");
     box.hidden = channels.indexOf(channel.value) < 0;
   }
+  // The pack's own fields: shown for the kinds that record them, marked where required.
+  function togglePackFields() {
+    var chosen = document.querySelector("#intake [name=kind]:checked");
+    var kind = chosen ? chosen.value : "";
+    document.querySelectorAll("[data-field-kinds]").forEach(function (box) {
+      var kinds = box.getAttribute("data-field-kinds");
+      var required = (box.getAttribute("data-required-kinds") || "").split(",");
+      box.hidden = kinds !== "" && kinds.split(",").indexOf(kind) < 0;
+      box.classList.toggle("required", required.indexOf(kind) >= 0);
+    });
+  }
   document.addEventListener("change", function (event) {
     if (event.target && event.target.id === "id_channel") { toggleEnclosures(); }
+    if (event.target && event.target.name === "kind") { togglePackFields(); }
   });
   document.addEventListener("DOMContentLoaded", toggleEnclosures);
+  document.addEventListener("DOMContentLoaded", togglePackFields);
   // "Answer with this" under a knowledge-base suggestion: the article's answer goes into the
   // form's answer, and the article is recorded. Delegated: the suggestions arrive by htmx.
   document.addEventListener("click", function (event) {
