@@ -18,7 +18,7 @@ from closeloop.sla.services import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.services import CustomerInput, TicketInput
-from tests.conftest import demo_people
+from tests.conftest import demo_people, required_field_values
 
 TZ = ZoneInfo("Asia/Shanghai")
 T = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday
@@ -51,7 +51,9 @@ def test_every_kind_has_a_clock_from_arrival_or_says_why_not(db: Any, pack: str,
     spec = pack_read(Path(settings.PACKS_DIR) / pack)
     untimed = {k: entry.basis for entry in spec.no_limit for k in entry.kinds}
     received = T - timedelta(minutes=30)  # typed in half an hour after the call
-    ticket = register(agent, T, kind=kind, received_at=received)
+    ticket = register(
+        agent, T, kind=kind, received_at=received, fields=required_field_values(spec, kind)
+    )
     ticket.refresh_from_db()
     from_arrival = Deadline.objects.filter(ticket=ticket, started_at=received)
     running = Deadline.objects.filter(ticket=ticket, closed_at__isnull=True)

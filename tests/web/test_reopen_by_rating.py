@@ -15,7 +15,7 @@ from closeloop.policy.services import pack_active
 from closeloop.sla.models import Deadline
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
-from tests.conftest import Centre, demo_people
+from tests.conftest import Centre, demo_people, required_field_values
 from tests.web.test_portal import solved
 
 PHONE, EMAIL = "13700007777", "wangwu@example.com"
@@ -191,6 +191,7 @@ def test_no_reopened_case_runs_without_a_clock(db: Any, name: str) -> None:
                 channel=spec.channels[0],
                 subject="回访不满意",
                 customer=services.CustomerInput(name="周八", phone="13400004444"),
+                fields=required_field_values(spec, kind),
             ),
         )
         services.ticket_answer(agent, t.number, reply="当场答复")
