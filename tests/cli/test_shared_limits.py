@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from django.core import signing
 
+from tests.cli.test_run import _descendants, _free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = 60.0
 WORKERS = 3
@@ -31,12 +33,6 @@ CHECK_LIMIT, CHECK_WINDOW = 30, 600  # closeloop/channels/portal/guard.py DEFAUL
 # Another database number than Huey's default (0), and a key prefix of this run alone.
 CHALLENGE_SALT = "closeloop.portal.challenge"
 REDIS_URL = os.environ.get("CLOSELOOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -60,21 +56,6 @@ def _redis_answers() -> bool:
             return s.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, children):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 @contextlib.contextmanager
