@@ -181,7 +181,7 @@ def _vocabulary() -> tuple[list[str], list[str], list[str], list[str]]:
 
 
 def phase_intake(rep: Reporter, sizes: Sizes, people: Cast) -> None:
-    from closeloop.tickets.api.serializers import TicketCreateSerializer
+    from closeloop.channels.api.tickets.serializers import TicketCreateSerializer
     from closeloop.tickets.services import ticket_register
 
     rng = random.Random(61)  # noqa: S311 - reproducible test data

@@ -9,7 +9,7 @@ Reads only.
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -26,8 +26,10 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from closeloop.directory.models import User
+from closeloop.policy.services import pack_active
 from closeloop.sla.models import Deadline, DeadlineState, EscalationRecord
 from closeloop.tickets.choices import OPEN_STATUSES, Satisfaction, Status, Validity
 from closeloop.tickets.models import Ticket, TicketEvent
@@ -238,3 +240,17 @@ def _finish(counts: dict[str, Any]) -> dict[str, Any]:
     out["handling_hours_p90"] = round(p90 / 3600, 2) if p90 is not None else None
     out.update(rates(out))
     return out
+
+
+def period_of(first: Any, last: Any) -> Period:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    return Period(start, end)
+
+
+def satisfied_values() -> list[str]:
+    visit = pack_active().return_visit
+    if visit is None or visit.basically_satisfied_is_satisfied:
+        return [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+    return [Satisfaction.SATISFIED]

@@ -32,8 +32,15 @@ from closeloop.tickets.models import Ticket
 from closeloop.tickets.selectors import ticket_get_for_user, ticket_visibility_q
 
 from . import charts
-from .api import period_of, satisfied_values
-from .indicators import ON_TIME_MILESTONES, Period, cohort, indicators, overdue_q
+from .indicators import (
+    ON_TIME_MILESTONES,
+    Period,
+    cohort,
+    indicators,
+    overdue_q,
+    period_of,
+    satisfied_values,
+)
 from .models import MonthlyReport
 
 # Cases listed per section; the count above each list is always the full number.

@@ -16,8 +16,7 @@ from closeloop.common.errors import Conflict, NotAllowed, NotFound, ValidationFa
 from closeloop.directory.models import User
 from closeloop.notifications.models import Notification, OutboxMessage
 from closeloop.reports import monthly
-from closeloop.reports.api import satisfied_values
-from closeloop.reports.indicators import indicators, overdue_q
+from closeloop.reports.indicators import indicators, overdue_q, satisfied_values
 from closeloop.reports.models import MonthlyReport
 from closeloop.reports.monthly import Month
 from closeloop.reports.pdf import monthly_pdf

@@ -58,7 +58,7 @@ def test_pagination(api: Any, centre: Centre) -> None:
 
 def test_count_is_capped(api: Any, centre: Centre, monkeypatch: Any) -> None:
     """Beyond the cap (1,000; 3 here) the count stops: `count_capped` says there are more."""
-    from closeloop.tickets.api import pagination
+    from closeloop.channels.api.tickets import pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     numbers_made = [make(api, centre) for _ in range(5)]

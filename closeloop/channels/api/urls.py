@@ -3,10 +3,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from closeloop.directory.api import DepartmentListView
-from closeloop.policy.api import CategoryListView, PackView
-from closeloop.reports.api import IndicatorsView
-from closeloop.sla.api import DeadlineCalculatorView
+from closeloop.channels.api.calendar import DeadlineCalculatorView
+from closeloop.channels.api.departments import DepartmentListView
+from closeloop.channels.api.indicators import IndicatorsView
+from closeloop.channels.api.pack import CategoryListView, PackView
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -17,7 +17,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 urlpatterns = [
-    path("", include("closeloop.tickets.api.urls")),
+    path("", include("closeloop.channels.api.tickets.urls")),
     path("departments", DepartmentListView.as_view(), name="department-list"),
     path("categories", CategoryListView.as_view(), name="category-list"),
     path("pack", PackView.as_view(), name="pack"),

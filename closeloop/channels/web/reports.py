@@ -19,9 +19,8 @@ from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import ServiceError
 from closeloop.policy.services import pack_active
 from closeloop.reports import monthly
-from closeloop.reports.api import period_of, satisfied_values
 from closeloop.reports.charts import to_svg
-from closeloop.reports.indicators import GROUPS, indicators
+from closeloop.reports.indicators import GROUPS, indicators, period_of, satisfied_values
 from closeloop.reports.monthly import Month
 
 from .access import staff_required, staff_user

@@ -28,10 +28,10 @@ from closeloop.policy.fields import field_value_parse
 from closeloop.policy.selectors import category_subtree_ids
 from closeloop.policy.services import pack_active
 from closeloop.reports.ledger import SearchField
+from closeloop.tickets import selectors, services
+from closeloop.tickets.choices import Kind, Severity, Status
+from closeloop.tickets.models import Ticket
 
-from .. import selectors, services
-from ..choices import Kind, Severity, Status
-from ..models import Ticket
 from . import serializers as s
 from .pagination import CappedCountPagination
 

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Department
+from closeloop.directory.models import Department
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

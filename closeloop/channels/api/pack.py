@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Category
-from .services import pack_active
+from closeloop.policy.models import Category
+from closeloop.policy.services import pack_active
 
 
 class CategorySerializer(serializers.ModelSerializer):

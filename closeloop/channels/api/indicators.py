@@ -1,9 +1,7 @@
 """`GET /api/v1/reports/indicators?from=…&to=…&group_by=…`"""
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -12,13 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from closeloop.common.api import StrictSerializer
+from closeloop.channels.api.serializers import StrictSerializer
 from closeloop.common.dates import validate_date_range
 from closeloop.directory.models import User
-from closeloop.policy.services import pack_active
-from closeloop.tickets.choices import Satisfaction
-
-from .indicators import GROUPS, Period, indicators
+from closeloop.reports.indicators import GROUPS, indicators, period_of, satisfied_values
 
 
 class IndicatorQuerySerializer(StrictSerializer):
@@ -39,20 +34,6 @@ class IndicatorQuerySerializer(StrictSerializer):
         if (attrs["to"] - attrs["from"]).days > 3660:
             raise serializers.ValidationError({"to": [_("at most ten years at a time")]})
         return attrs
-
-
-def period_of(first: Any, last: Any) -> Period:
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(first, time(0), tzinfo=zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
-    return Period(start, end)
-
-
-def satisfied_values() -> list[str]:
-    visit = pack_active().return_visit
-    if visit is None or visit.basically_satisfied_is_satisfied:
-        return [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
-    return [Satisfaction.SATISFIED]
 
 
 class IndicatorsView(APIView):

@@ -9,12 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from closeloop.common.api import StrictSerializer
+from closeloop.channels.api.serializers import StrictSerializer
 from closeloop.common.dates import validate_date_range
 from closeloop.policy.services import pack_active
-
-from .services import calendar_for
-from .timelimits import UNITS, TimeLimit, deadline_compute
+from closeloop.sla.services import calendar_for
+from closeloop.sla.timelimits import UNITS, TimeLimit, deadline_compute
 
 
 class DeadlineQuerySerializer(StrictSerializer):

@@ -8,12 +8,15 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, VersionedSerializer
+from closeloop.channels.api.serializers import (
+    BuiltOnceModelSerializer,
+    StrictSerializer,
+    VersionedSerializer,
+)
 from closeloop.policy.schema import FIELD_TEXT_MAX
 from closeloop.sla.services import deadline_view
-
-from .. import selectors
-from ..choices import (
+from closeloop.tickets import selectors
+from closeloop.tickets.choices import (
     Channel,
     CustomerType,
     EnclosureDisposition,
@@ -22,8 +25,8 @@ from ..choices import (
     Satisfaction,
     Validity,
 )
-from ..models import Ticket, TicketEvent
-from ..services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
+from closeloop.tickets.models import Ticket, TicketEvent
+from closeloop.tickets.services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 -]{2,28}[0-9]$", _("a phone number has digits, spaces or dashes only")
