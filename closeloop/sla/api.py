@@ -13,7 +13,7 @@ from closeloop.common.api import StrictSerializer
 from closeloop.common.dates import validate_date_range
 from closeloop.policy.services import pack_active
 
-from .services import calendar_for
+from .notices import calendar_for
 from .timelimits import UNITS, TimeLimit, deadline_compute
 
 

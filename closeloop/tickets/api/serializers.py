@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from closeloop.common.api import BuiltOnceModelSerializer, StrictSerializer, VersionedSerializer
 from closeloop.policy.schema import FIELD_TEXT_MAX
-from closeloop.sla.services import deadline_view
+from closeloop.sla.engine import deadline_view
 
 from .. import selectors
 from ..choices import (
