@@ -434,7 +434,7 @@ def cmd_pack_load(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from closeloop.sla.services import deadlines_sweep
+    from closeloop.sla.sweep import deadlines_sweep
 
     _require_migrated()
     result = deadlines_sweep()
@@ -447,7 +447,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calendar_load(args: argparse.Namespace) -> int:
     from closeloop.sla.calendar import notice_parse
-    from closeloop.sla.services import calendar_notice_store
+    from closeloop.sla.notices import calendar_notice_store
 
     _require_migrated()
     notice = notice_parse(args.file)
@@ -461,7 +461,7 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_status(args: argparse.Namespace) -> int:
-    from closeloop.sla.services import calendar_status
+    from closeloop.sla.notices import calendar_status
 
     _require_migrated()
     status = calendar_status()

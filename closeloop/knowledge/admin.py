@@ -1,6 +1,5 @@
 """Articles in the admin are read-only: they change through the services (review step)."""
 
-
 from django.contrib import admin
 
 from closeloop.common.admin import ReadOnlyAdmin

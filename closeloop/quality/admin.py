@@ -1,6 +1,5 @@
 """Inspections in the admin are read-only: they change through the services."""
 
-
 from django.contrib import admin
 
 from closeloop.common.admin import ReadOnlyAdmin

@@ -18,7 +18,7 @@ from closeloop.common.errors import ValidationFailed
 
 from .calendar import notice_parse
 from .models import CalendarNotice, CaseFile, Deadline
-from .services import calendar_notice_store
+from .notices import calendar_notice_store
 
 
 class NoticeUploadForm(forms.Form):

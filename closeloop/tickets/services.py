@@ -41,7 +41,9 @@ from closeloop.policy.fields import FieldValues, field_search_text, field_values
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
-from closeloop.sla import services as sla
+from closeloop.sla import engine as sla
+from closeloop.sla import extensions as sla_extensions
+from closeloop.sla.plan import plan_for
 
 from . import selectors
 from .choices import (
@@ -443,7 +445,7 @@ def _register(draft: _Draft, number: str) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
-        sla_plan=sla.plan_for(pack, draft.facts, result),
+        sla_plan=plan_for(pack, draft.facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]
@@ -1421,8 +1423,8 @@ def ticket_extend(
     now: datetime | None = None,
 ) -> Ticket:
     """Request an extension of a running deadline: `milestone`, or by default the one the
-    requester answers for (see `sla.deadline_for_extension`); a supervisor or leader approves
-    it. The pack caps how far each milestone may be moved."""
+    requester answers for (see `sla.extensions.deadline_for_extension`); a supervisor or leader
+    approves it. The pack caps how far each milestone may be moved."""
     reason = _required_text(reason, "reason", 1000)
     if problem := date_problem(until):
         raise _invalid("until", problem)
@@ -1432,7 +1434,7 @@ def ticket_extend(
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
-        deadline = sla.extension_check(ticket, milestone, until, actor)
+        deadline = sla_extensions.extension_check(ticket, milestone, until, actor)
         request = ExtensionRequest.objects.create(
             ticket=ticket,
             requested_by=actor,
@@ -1484,11 +1486,11 @@ def ticket_approve_extension(
             "comment": request.decision_comment,
         }
         if approved:
-            deadline = sla.deadline_for_extension(
+            deadline = sla_extensions.deadline_for_extension(
                 ticket, request.milestone or None, request.requested_by
             )
             payload["extended_from"] = deadline.due_at.isoformat()
-            sla.deadline_extend(deadline, request.until, now)
+            sla_extensions.deadline_extend(deadline, request.until, now)
         return None, payload
 
     return _act(actor, number, "approve_extension", version, now, apply)
