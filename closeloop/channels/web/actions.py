@@ -1,7 +1,7 @@
 """The actions a viewer may take on a ticket now, each with its form and its service call.
 
 Which actions are allowed comes from `tickets.transitions.TRANSITIONS` and the same role and
-scope check the services use (`services._may_act`), so a button shows exactly when the service
+scope check the services use (`services.write._may_act`), so a button shows exactly when the service
 would accept the action from this person in this state. The services still decide: a button
 shown here is an offer, not a permission.
 """
@@ -21,6 +21,7 @@ from closeloop.directory.selectors import department_subtree_ids
 from closeloop.sla.labels import milestone_label
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
+from closeloop.tickets.services.write import _may_act
 from closeloop.tickets.transitions import TRANSITIONS
 
 from . import forms
@@ -256,9 +257,9 @@ OFFERED = list(SPECS)
 
 def may_take(user: User, ticket: Ticket, action: str) -> bool:
     """Would the service accept `action` from `user` on `ticket` as it stands (state, role,
-    scope)? The same table and the same check as `services._act`."""
+    scope)? The same table and the same check as `services.write._act`."""
     transition = TRANSITIONS[action]
-    return ticket.status in transition.sources and services._may_act(user, ticket, transition)
+    return ticket.status in transition.sources and _may_act(user, ticket, transition)
 
 
 def actions_available(user: User, ticket: Ticket, *, pending_extension: bool) -> list[str]:
