@@ -514,7 +514,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
 
     from closeloop.directory.models import User
     from closeloop.policy.services import pack_active
-    from closeloop.reports import monthly
+    from closeloop.reports import display, monthly
 
     _require_migrated()
     out = Path(args.output)
@@ -536,10 +536,10 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
                 "name a person with --user USERNAME"
             )
     data = monthly.monthly_report_data(user, month, now=timezone.now())
-    shown = monthly.monthly_display(data)
+    shown = display.monthly_display(data)
     organisation = pack_active().title
     if suffix == ".pdf":
-        from closeloop.reports.pdf import monthly_pdf
+        from closeloop.reports.monthly_pdf import monthly_pdf
 
         body = monthly_pdf(shown, organisation=organisation)
     else:
