@@ -480,10 +480,35 @@ def cmd_calendar_status(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- bench
 
 
+def _benchmarks_home() -> Path | None:
+    """The folder holding the `benchmarks` package: a source checkout has it beside
+    `closeloop`; an installed product does not (the benchmark is not shipped)."""
+    beside = Path(__file__).resolve().parent.parent
+    if (beside / "benchmarks").is_dir() and str(beside) not in sys.path:
+        sys.path.append(str(beside))
+    try:
+        import benchmarks
+    except ModuleNotFoundError as exc:
+        if exc.name != "benchmarks":
+            raise
+        return None
+    return Path(benchmarks.__file__).resolve().parent.parent
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark in a child process with its own data dir and database, so the
-    user's data is never opened (see closeloop/bench/runner.py)."""
-    argv = [sys.executable, "-m", "closeloop.bench"]
+    user's data is never opened (see benchmarks/runner.py)."""
+    home = _benchmarks_home()
+    if home is None:
+        print(
+            f"{PROG}: error: the benchmark is not installed with closeloop; "
+            "run 'closeloop bench' (or 'make bench') from a source checkout",
+            file=sys.stderr,
+        )
+        return 2
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(home), env.get("PYTHONPATH")) if p)
+    argv = [sys.executable, "-m", "benchmarks"]
     if args.quick:
         argv.append("--quick")
     if args.tickets is not None:
@@ -498,7 +523,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv.append("--keep")
     if args.budget is not None:
         argv += ["--budget", str(args.budget)]
-    return subprocess.run(argv, check=False).returncode  # noqa: S603 - our interpreter
+    return subprocess.run(argv, env=env, check=False).returncode  # noqa: S603 - our interpreter
 
 
 # --------------------------------------------------------------------------- reports
