@@ -45,10 +45,10 @@ start: setup
 lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy closeloop config
+	$(BIN)/mypy closeloop config benchmarks
 
 typecheck: setup
-	$(BIN)/mypy closeloop config
+	$(BIN)/mypy closeloop config benchmarks
 
 # pytest's exit code 5 means it collected no test: a broken suite, not a green one.
 test: lint

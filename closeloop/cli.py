@@ -484,10 +484,35 @@ def cmd_calendar_status(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- bench
 
 
+def _benchmarks_home() -> Path | None:
+    """The folder holding the `benchmarks` package: a source checkout has it beside
+    `closeloop`; an installed product does not (the benchmark is not shipped)."""
+    beside = Path(__file__).resolve().parent.parent
+    if (beside / "benchmarks").is_dir() and str(beside) not in sys.path:
+        sys.path.append(str(beside))
+    try:
+        import benchmarks
+    except ModuleNotFoundError as exc:
+        if exc.name != "benchmarks":
+            raise
+        return None
+    return Path(benchmarks.__file__).resolve().parent.parent
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark in a child process with its own data dir and database, so the
-    user's data is never opened (see closeloop/bench/runner.py)."""
-    argv = [sys.executable, "-m", "closeloop.bench"]
+    user's data is never opened (see benchmarks/runner.py)."""
+    home = _benchmarks_home()
+    if home is None:
+        print(
+            f"{PROG}: error: the benchmark is not installed with closeloop; "
+            "run 'closeloop bench' (or 'make bench') from a source checkout",
+            file=sys.stderr,
+        )
+        return 2
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(home), env.get("PYTHONPATH")) if p)
+    argv = [sys.executable, "-m", "benchmarks"]
     if args.quick:
         argv.append("--quick")
     if args.tickets is not None:
@@ -502,7 +527,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv.append("--keep")
     if args.budget is not None:
         argv += ["--budget", str(args.budget)]
-    return subprocess.run(argv, check=False).returncode  # noqa: S603 - our interpreter
+    return subprocess.run(argv, env=env, check=False).returncode  # noqa: S603 - our interpreter
 
 
 # --------------------------------------------------------------------------- reports
@@ -518,7 +543,7 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
 
     from closeloop.directory.models import User
     from closeloop.policy.services import pack_active
-    from closeloop.reports import monthly
+    from closeloop.reports import display, monthly
 
     _require_migrated()
     out = Path(args.output)
@@ -540,10 +565,10 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
                 "name a person with --user USERNAME"
             )
     data = monthly.monthly_report_data(user, month, now=timezone.now())
-    shown = monthly.monthly_display(data)
+    shown = display.monthly_display(data)
     organisation = pack_active().title
     if suffix == ".pdf":
-        from closeloop.reports.pdf import monthly_pdf
+        from closeloop.reports.monthly_pdf import monthly_pdf
 
         body = monthly_pdf(shown, organisation=organisation)
     else:

@@ -71,7 +71,7 @@ def _cases(
 
 
 def monthly_xlsx(display: dict[str, Any], *, organisation: str = "") -> bytes:
-    """The report (as `monthly.monthly_display` prepares it) as XLSX bytes."""
+    """The report (as `display.monthly_display` prepares it) as XLSX bytes."""
     figures = display["figures"]
     book = Workbook()
     sheet = book.active

@@ -48,7 +48,7 @@ def test_quick_bench_prints_complete_json_lines(tmp_path: Path) -> None:
     env["CLOSELOOP_DATA_DIR"] = str(tmp_path / "data")
     env["CLOSELOOP_BENCH_DB"] = f"closeloop_bench_test_{os.getpid()}"
     proc = subprocess.run(
-        [sys.executable, "-m", "closeloop.bench", "--quick", "--tickets", "300", "--out", str(out)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--tickets", "300", "--out", str(out)],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from closeloop.bench import measure
+from benchmarks import measure
 
 
 @pytest.fixture

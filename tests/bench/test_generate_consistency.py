@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from closeloop.bench.generate import TABLES, generate
+from benchmarks.generate import TABLES, generate
 from closeloop.reports.ledger import ledger_for_user
 from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors

@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 from closeloop.common.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from closeloop.directory.models import User
 from closeloop.notifications.models import Notification, OutboxMessage
-from closeloop.reports import monthly
+from closeloop.reports import display, monthly
 from closeloop.reports.indicators import indicators, overdue_q, satisfied_values
 from closeloop.reports.models import MonthlyReport
 from closeloop.reports.monthly import Month
-from closeloop.reports.pdf import monthly_pdf
+from closeloop.reports.monthly_pdf import monthly_pdf
 from closeloop.reports.xlsx import monthly_xlsx
 from closeloop.sla.calendar import china_calendar
 from closeloop.sla.sweep import deadlines_sweep
@@ -338,7 +338,7 @@ def shown(centre: dict[str, Any]) -> dict[str, Any]:
         now=NOVEMBER_2,
     )
     data = monthly.monthly_report_data(centre["supervisor"], OCTOBER, now=NOVEMBER_2)
-    return monthly.monthly_display(data)
+    return display.monthly_display(data)
 
 
 def test_pdf_is_readable_and_masks(shown: dict[str, Any], tmp_path: Path) -> None:
@@ -387,7 +387,7 @@ def test_pdf_falls_back_to_the_cid_font(
     monkeypatch.setattr(pdf, "FONT_CANDIDATES", ())
     try:
         assert pdf.pdf_font() == "STSong-Light"
-        assert pdf.monthly_pdf(shown).startswith(b"%PDF-")
+        assert monthly_pdf(shown).startswith(b"%PDF-")
     finally:
         pdf.pdf_font.cache_clear()
 
@@ -421,7 +421,7 @@ def test_xlsx_has_every_section_and_masks(shown: dict[str, Any]) -> None:
 def test_charts_are_svg(shown: dict[str, Any]) -> None:
     from closeloop.reports.charts import to_svg
 
-    pictures = monthly.monthly_charts(shown["figures"])
+    pictures = display.monthly_charts(shown["figures"])
     assert len(pictures) == 3
     svg = to_svg(pictures[0])
     assert svg.startswith("<svg") and svg.count("<rect") >= 12 and "26-10" in svg

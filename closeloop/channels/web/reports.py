@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import ServiceError
 from closeloop.policy.services import pack_active
-from closeloop.reports import monthly
+from closeloop.reports import display, monthly
 from closeloop.reports.charts import to_svg
 from closeloop.reports.indicators import GROUPS, indicators, period_of, satisfied_values
 from closeloop.reports.monthly import Month
@@ -97,7 +97,7 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
         group_by=group_by,
         satisfied_values=satisfied_values(),
     )
-    shown = monthly.indicators_display(result)
+    shown = display.indicators_display(result)
     previous = result["previous"]
     context.update(
         {
@@ -173,7 +173,7 @@ def _monthly_context(request: HttpRequest, month: Month) -> dict[str, Any]:
     user = _user(request)
     now = timezone.now()
     data = monthly.monthly_report_data(user, month, now=now)
-    shown = monthly.monthly_display(data)
+    shown = display.monthly_display(data)
     report = data["report"]
     month_over = month < monthly.month_current(now)
     editable = (
@@ -184,7 +184,7 @@ def _monthly_context(request: HttpRequest, month: Month) -> dict[str, Any]:
     return {
         "shown": shown,
         "report": report,
-        "charts": _svgs(monthly.monthly_charts(shown["figures"])),
+        "charts": _svgs(display.monthly_charts(shown["figures"])),
         "editable": editable,
         "month_over": month_over,
         "previous_month": str(month.shift(-1)),
@@ -267,10 +267,10 @@ def _download(request: HttpRequest, month: str, kind: str) -> HttpResponse:
         data = monthly.monthly_report_data(_user(request), parsed, now=timezone.now())
     except ServiceError as exc:
         return render(request, "workbench/reports_error.html", {"message": exc.message}, status=400)
-    shown = monthly.monthly_display(data)
+    shown = display.monthly_display(data)
     organisation = pack_active().title
     if kind == "pdf":
-        from closeloop.reports.pdf import monthly_pdf
+        from closeloop.reports.monthly_pdf import monthly_pdf
 
         body, content_type = monthly_pdf(shown, organisation=organisation), "application/pdf"
     else:

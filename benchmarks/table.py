@@ -1,4 +1,4 @@
-"""Print a results file as a Markdown table: `python -m closeloop.bench.table FILE…`."""
+"""Print a results file as a Markdown table: `python -m benchmarks.table FILE…`."""
 
 from __future__ import annotations
 

@@ -869,7 +869,7 @@ def phase_sweep(rep: Reporter, sizes: Sizes, env: dict[str, str]) -> None:
             if r and over_budget():
                 break
             out = subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
-                [sys.executable, "-m", "closeloop.bench", "--child-sweep", str(share),
+                [sys.executable, "-m", "benchmarks", "--child-sweep", str(share),
                  "--seed", str(100 + r)],
                 env=env, capture_output=True, text=True, timeout=600, check=False,
             )  # fmt: skip

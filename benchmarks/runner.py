@@ -1,6 +1,6 @@
 """`closeloop bench`: a fresh bench database, the generated ledger, the measurements.
 
-The command re-executes itself (`python -m closeloop.bench`) with its own environment, so
+The command re-executes itself (`python -m benchmarks`) with its own environment, so
 it never opens the user's database: SQLite goes to `<data dir>/bench/bench.sqlite3`, and
 PostgreSQL to a `closeloop_bench` database on the server `DATABASE_URL` names, created
 here and dropped at the end (unless `--keep`).

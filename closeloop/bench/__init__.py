@@ -1,1 +1,0 @@
-"""The performance benchmark of issue 6: data generator, measurements, peer comparison."""
