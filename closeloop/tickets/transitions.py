@@ -1,6 +1,6 @@
 """The ticket lifecycle as data: which action may move a ticket from which states to which,
-and who may take it. `services._transition` is the only code that consults this table and the
-only code that writes `Ticket.status`.
+and who may take it. The services' write path (`services/write.py`, `_act` and `_move`) is the
+only code that consults this table and the only code that writes `Ticket.status`.
 """
 
 from collections.abc import Iterable

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from closeloop.common.errors import ValidationFailed
 from closeloop.directory.models import Department
 from closeloop.directory.roles import Role
 from closeloop.notifications.models import Notification
@@ -106,7 +107,7 @@ def test_what_cannot_be_accepted_or_dispatched_is_refused_before_anything_is_wri
     centre: Any, overrides: dict, flags: dict, field: str, message: str
 ) -> None:
     counters = list(TicketNumberCounter.objects.values_list("day", "last"))
-    with pytest.raises(services.ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught:
         services.ticket_register(actor=centre.agent, data=report(**overrides), **flags)
     assert field in caught.value.details and message in caught.value.message
     assert not Ticket.objects.exists()
@@ -144,7 +145,7 @@ def test_a_pack_without_the_option_registers_as_before(centre: Any) -> None:
         actor=centre.agent, data=report(kind="complaint", subject="窗口态度差")
     )
     assert ticket.status == "registered" and actions(ticket) == ["register"]
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         services.ticket_register(
             actor=centre.agent, data=report(kind="complaint", subject="窗口态度差"), accept=True
         )

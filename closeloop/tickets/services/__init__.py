@@ -1,0 +1,89 @@
+"""Ticket services: the only code that changes a ticket, and the public interface of the
+write side (`from closeloop.tickets import services; services.ticket_assign(...)`).
+
+The modules, by seam:
+
+- `inputs`: what the services take in (`TicketInput`, `CustomerInput`, …);
+- `registration` and `records`: a new ticket, its number, customer record and repeats flag;
+- `write`: the one write path (`_act`, `_move`), notifications, approval rules;
+- `actions`, `approvals`, `visits`, `attachments`: one function `ticket_<verb>` per action.
+"""
+
+from .actions import (
+    ticket_accept,
+    ticket_answer,
+    ticket_assign,
+    ticket_decline,
+    ticket_dispatch,
+    ticket_merge,
+    ticket_progress,
+    ticket_remind,
+    ticket_reply,
+    ticket_resolve,
+    ticket_resume,
+    ticket_send_back,
+    ticket_supervise,
+    ticket_suspend,
+    ticket_transfer,
+)
+from .approvals import (
+    ticket_approve_extension,
+    ticket_approve_plan,
+    ticket_extend,
+    ticket_reject_plan,
+    ticket_submit_plan,
+)
+from .attachments import (
+    FileInput,
+    attachment_filename,
+    ticket_attach,
+    ticket_attach_by_customer,
+    ticket_note,
+)
+from .inputs import CompensationInput, CustomerInput, EnclosureInput, TicketInput
+from .records import ticket_number_next
+from .registration import ticket_register, ticket_register_public
+from .visits import ticket_close, ticket_reopen, ticket_visit, ticket_visit_by_customer
+from .write import ApprovalRule, approval_rule, reopened_notice
+
+__all__ = [
+    "ApprovalRule",
+    "CompensationInput",
+    "CustomerInput",
+    "EnclosureInput",
+    "FileInput",
+    "TicketInput",
+    "approval_rule",
+    "attachment_filename",
+    "reopened_notice",
+    "ticket_accept",
+    "ticket_answer",
+    "ticket_approve_extension",
+    "ticket_approve_plan",
+    "ticket_assign",
+    "ticket_attach",
+    "ticket_attach_by_customer",
+    "ticket_close",
+    "ticket_decline",
+    "ticket_dispatch",
+    "ticket_extend",
+    "ticket_merge",
+    "ticket_note",
+    "ticket_number_next",
+    "ticket_progress",
+    "ticket_register",
+    "ticket_register_public",
+    "ticket_reject_plan",
+    "ticket_remind",
+    "ticket_reopen",
+    "ticket_reply",
+    "ticket_resolve",
+    "ticket_resume",
+    "ticket_send_back",
+    "ticket_submit_plan",
+    "ticket_supervise",
+    "ticket_suspend",
+    "ticket_transfer",
+    "ticket_visit",
+    "ticket_visit_by_customer",
+]
