@@ -27,9 +27,10 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import milestone_label
 from closeloop.sla.models import Deadline, DeadlineState
-from closeloop.tickets.choices import Channel, Kind, Satisfaction, Status
+from closeloop.tickets.choices import Channel, Kind, Satisfaction
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.selectors import ticket_get_for_user, ticket_visibility_q
+from closeloop.workflow.statuses import Status
 
 from . import charts
 from .indicators import (

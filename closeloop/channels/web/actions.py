@@ -71,7 +71,7 @@ def _decide(approve: Callable[..., Ticket], reject: Callable[..., Ticket]) -> Ru
 
 
 def _extension_decision(u: User, n: str, cd: dict[str, Any], v: int | None) -> Ticket:
-    return services.ticket_approve_extension(
+    return services.ticket_decide_extension(
         u, n, approved=cd["decision"] == "approve", comment=cd["comment"], version=v
     )
 
@@ -143,7 +143,7 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec(
             "visit",
             forms.VisitForm,
-            lambda u, n, cd, v: S.ticket_visit(
+            lambda u, n, cd, v: S.ticket_return_visit(
                 u, n, satisfaction=cd["satisfaction"], comment=cd["comment"], version=v
             ),
             "primary",

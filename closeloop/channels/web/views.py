@@ -22,9 +22,10 @@ from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import ExtensionState, Status
+from closeloop.tickets.choices import ExtensionState
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.statuses import Status
 
 from ..downloads import attachment_response
 from . import actions, deadlines, queues
