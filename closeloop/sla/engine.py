@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.tickets.models import Ticket
-from closeloop.workflow.actions import Action, Hold, Stop
 from closeloop.workflow.milestones import (
     AFTER_RESOLVE,
     DEFAULT_START,
     DEPARTMENT_MILESTONES,
     ON_REOPEN,
 )
+from closeloop.workflow.records import Action, Hold, Stop
 from closeloop.workflow.statuses import FINAL_STATUSES, OPEN_STATUSES
 
 from . import clock

@@ -3,7 +3,7 @@
 which buttons to show, so a button shows exactly when the service would accept the action."""
 
 from closeloop.directory.models import User
-from closeloop.workflow.actions import Action, Scope
+from closeloop.workflow.records import Action, Scope
 
 from .models import Ticket
 

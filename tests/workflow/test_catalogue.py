@@ -13,7 +13,8 @@ from closeloop.policy import schema, validate_clocks
 from closeloop.sla import engine
 from closeloop.tickets import services
 from closeloop.workflow import milestones
-from closeloop.workflow.actions import ACTIONS, BY_CODE, Stop
+from closeloop.workflow.actions import ACTIONS, BY_CODE
+from closeloop.workflow.records import Stop
 from closeloop.workflow.statuses import FINAL_STATUSES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "closeloop"

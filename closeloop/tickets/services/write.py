@@ -21,7 +21,8 @@ from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.services import pack_active
 from closeloop.sla import engine as sla
-from closeloop.workflow.actions import ACTIONS, Action
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.records import Action
 from closeloop.workflow.statuses import Status
 
 from .. import selectors

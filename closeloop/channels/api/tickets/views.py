@@ -31,7 +31,8 @@ from closeloop.reports.ledger import SearchField
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import Kind, Severity
 from closeloop.tickets.models import Ticket
-from closeloop.workflow.actions import ACTIONS, Action
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.records import Action
 from closeloop.workflow.statuses import Status
 
 from . import serializers as s
