@@ -29,8 +29,8 @@ from closeloop.directory.services import user_token
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 from closeloop.reports.ledger import COUNT_CAP
-from closeloop.tickets.choices import OPEN_STATUSES
 from closeloop.tickets.models import Customer, Ticket
+from closeloop.workflow.statuses import OPEN_STATUSES
 
 from . import words
 from .http import Server, database_cpu_seconds, load, login_session, peak_rss_mib, request

@@ -5,7 +5,7 @@ bound parameter is unknown when SQLite plans the query: through Django, `status 
 never matched `ticket_open_department` (`status IN ('accepted', …)`), and the dashboard read
 every open ticket's row (1 s at 1M tickets). PostgreSQL sees literals either way (psycopg binds
 on the client). For our own fixed vocabularies only — statuses, event actions — in the order
-the index's condition lists them (tickets.choices.StatusSet): every value must be a plain
+the index's condition lists them (workflow.statuses.StatusSet): every value must be a plain
 lower-case word, so nothing typed by a user can reach the SQL.
 """
 

@@ -41,22 +41,16 @@ from closeloop.policy.schema import PackSpec, walk_categories
 from closeloop.policy.services import pack_active, pack_demo_people
 from closeloop.reports import monthly
 from closeloop.sla import clock
-from closeloop.sla.engine import EMITS
-from closeloop.sla.milestones import AFTER_RESOLVE, DEFAULT_START, MET_BY
 from closeloop.sla.models import Deadline
 from closeloop.sla.notices import calendar_for
 from closeloop.sla.sweep import deadlines_sweep
 from closeloop.sla.timelimits import TimeLimit, deadline_compute
 from closeloop.tickets import services as tickets
-from closeloop.tickets.choices import (
-    Channel,
-    ExtensionState,
-    Kind,
-    ReplyMethod,
-    Satisfaction,
-    Status,
-)
+from closeloop.tickets.choices import Channel, ExtensionState, Kind, ReplyMethod, Satisfaction
 from closeloop.tickets.models import ExtensionRequest, Ticket
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.milestones import AFTER_RESOLVE, DEFAULT_START
+from closeloop.workflow.statuses import Status
 
 from . import texts
 
@@ -66,11 +60,10 @@ DEMO_SEED = 12
 HISTORY_MONTHS = 3
 # Channels on which a matter reaches staff only while the centre is open.
 STAFFED_CHANNELS = {Channel.PHONE, Channel.VISIT, Channel.ON_SITE, Channel.LETTER}
-# The deadlines a step meets (sla.milestones.MET_BY): the step that runs late runs past them.
-RESOLVE_MILESTONES = {"resolve", "reply", "department_response", "suggestion_feedback",
-                      "first_contact", "progress_report", "supervision"}  # fmt: skip
-PROGRESS_MILESTONES = {"first_contact", "department_response", "progress_report", "supervision"}
-REPLY_MILESTONES = {"reply", "suggestion_feedback"}
+# The deadlines a step meets (its record's clock): the step that runs late runs past them.
+RESOLVE_MILESTONES = ACTIONS["resolve"].clock.meets
+PROGRESS_MILESTONES = ACTIONS["progress"].clock.meets
+REPLY_MILESTONES = ACTIONS["reply"].clock.meets
 # Clocks that run beside the work rather than pace it: the leader's review, the return visit.
 OWN_TRACKS = {"leader_review", "return_visit", "correction"}
 # The states an open matter of the recent days may wait in, and how often.
@@ -317,8 +310,8 @@ class _Simulation:
         facts = self._facts(case, channel)
         limits = time_limits_for(self.pack, facts, classify(self.pack, facts))
         actions = STUCK_CHAINS[state]
-        emitted = {event for action in actions for event in EMITS.get(action, [])}
-        met = {milestone for action in actions for milestone in MET_BY.get(action, set())}
+        emitted = {event for action in actions for event in ACTIONS[action].clock.starts}
+        met = {milestone for action in actions for milestone in ACTIONS[action].clock.meets}
         for milestone, limit in limits.items():
             if milestone == "leader_review" or (state == "resolved") != (
                 milestone in AFTER_RESOLVE
@@ -993,7 +986,7 @@ class _Simulation:
         return (
             self._after(at, 60, 300),
             "approve_extension",
-            lambda now: tickets.ticket_approve_extension(
+            lambda now: tickets.ticket_decide_extension(
                 approver, number, approved=True, comment=comment, now=now
             ),
         )
@@ -1062,7 +1055,7 @@ class _Simulation:
             return (
                 self._when(ticket, at, {"return_visit"}, 60, 1440),
                 "visit",
-                lambda now: tickets.ticket_visit(
+                lambda now: tickets.ticket_return_visit(
                     agent, number, satisfaction=satisfaction, comment=comment, now=now
                 ),
             )

@@ -30,8 +30,8 @@ from closeloop.common.errors import (
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.models import Category
-from closeloop.tickets.choices import Status
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import Status
 
 from .models import Article, ArticleStatus, ArticleVersion, KnowledgeUse
 

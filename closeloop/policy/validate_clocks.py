@@ -4,8 +4,9 @@ visit runs under a clock again. Part of the pack's cross-reference pass (`valida
 
 from __future__ import annotations
 
-from closeloop.sla.milestones import (
+from closeloop.workflow.milestones import (
     DEFAULT_START,
+    ON_REOPEN,
     STATUS_AT,
     meeting_actions,
     statuses_while_running,
@@ -119,10 +120,6 @@ def _never_met(milestone: str, start: str, stuck: list[str]) -> str:
     )
 
 
-# Milestones a reopen restarts whatever their start event (see the deadlines engine).
-REOPEN_MILESTONES = ("reply", "resolve")
-
-
 def reopen_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
     """A dissatisfied visit reopens the case: every kind it can reopen needs a clock after the
     reopen — a `reply` or `resolve` limit, or one starting at `reopened` — that holds for every
@@ -131,7 +128,7 @@ def reopen_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
     assert spec.return_visit is not None
     for i, kind in enumerate(spec.return_visit.kinds):
         covered = any(
-            (limit.milestone in REOPEN_MILESTONES or limit.start == "reopened")
+            (limit.milestone in ON_REOPEN or limit.start == "reopened")
             and (limit.when is None or limit.when.model_dump(exclude_none=True).keys() <= {"kind"})
             and (limit.when is None or limit.when.kind is None or kind in limit.when.kind)
             for limit in spec.time_limits

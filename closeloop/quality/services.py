@@ -31,9 +31,9 @@ from closeloop.sla import engine as sla
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.sla.notices import calendar_for
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import Status
 from closeloop.tickets.events import event_record
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import Status
 
 from .models import Inspection
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from closeloop.sla.labels import milestone_label
-from closeloop.tickets.choices import Channel, Kind, Satisfaction, Status
+from closeloop.tickets.choices import Channel, Kind, Satisfaction
+from closeloop.workflow.statuses import Status
 
 from . import charts
 from .indicators import ON_TIME_MILESTONES

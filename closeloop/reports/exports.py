@@ -38,8 +38,9 @@ from closeloop.policy.fields import field_display
 from closeloop.policy.schema import PackSpec
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Status, Validity
+from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Validity
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import Status
 
 from .ledger import ledger_filtered, ledger_filters_clean
 

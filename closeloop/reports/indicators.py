@@ -31,9 +31,10 @@ from django.utils import timezone
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import Deadline, DeadlineState, EscalationRecord
-from closeloop.tickets.choices import OPEN_STATUSES, Satisfaction, Status, Validity
+from closeloop.tickets.choices import Satisfaction, Validity
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.selectors import ticket_visibility_q
+from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
 GROUPS = {
     "department": ("department__code", "department__name"),

@@ -48,16 +48,9 @@ from closeloop.policy.schema import FIELD_TEXT_MAX, FieldSpec
 from closeloop.policy.selectors import category_subtree_ids
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import (
-    OPEN_STATUSES,
-    Channel,
-    Kind,
-    Satisfaction,
-    Severity,
-    Status,
-    Validity,
-)
+from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Validity
 from closeloop.tickets.models import Customer, Ticket, TicketEvent
+from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
 # Note-like events whose text is searched: notes, and handlers' progress reports.
 NOTE_ACTIONS = ("note", "progress")

@@ -14,41 +14,23 @@ from django.utils.translation import gettext as _
 
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
-from closeloop.tickets.choices import FINAL_STATUSES, OPEN_STATUSES
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.milestones import (
+    AFTER_RESOLVE,
+    DEFAULT_START,
+    DEPARTMENT_MILESTONES,
+    ON_REOPEN,
+)
+from closeloop.workflow.records import Action, Hold, Stop
+from closeloop.workflow.statuses import FINAL_STATUSES, OPEN_STATUSES
 
 from . import clock
 from .calendar import WorkCalendar
-from .milestones import AFTER_RESOLVE, DEFAULT_START, LEADER_MEETS, MET_BY
 from .models import Deadline, DeadlineState
 from .notices import calendar_for
 from .plan import time_limit_of
 from .timelimits import deadline_compute
 
-# The start events an action emits (a milestone starts when its start event happens).
-EMITS = {
-    "register": ["registered"],
-    "accept": ["accepted"],
-    "dispatch": ["dispatched"],
-    "transfer": ["dispatched"],
-    "assign": ["assigned"],
-    "progress": ["department_responded"],
-    "submit_plan": ["department_responded", "plan_submitted"],
-    "resolve": ["department_responded", "resolved"],
-    "answer": ["resolved"],
-}
-
-# Clocks that belong to the department holding the ticket: a transfer or send-back stops
-# them, and the next department's own clocks start.
-DEPARTMENT_MILESTONES = {
-    "assign",
-    "first_contact",
-    "department_response",
-    "progress_report",
-    "supervision",
-}
-# Restarted when a dissatisfied customer or a reopen sends the ticket back to work.
-ON_REOPEN = {"reply", "resolve"}
 DEFAULT_WARN_SHARE = 0.75
 DEADLINE_STATE_RANK: dict[str, int] = {"on_track": 0, "warning": 1, "overdue": 2}
 
@@ -56,8 +38,9 @@ DEADLINE_STATE_RANK: dict[str, int] = {"on_track": 0, "warning": 1, "overdue": 2
 # --------------------------------------------------------------------------- actions
 
 
-def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: datetime) -> None:
-    """Meet, stop, pause, resume and start the ticket's deadlines after `action`.
+def deadlines_on_action(ticket: Ticket, action: Action, actor: User | None, now: datetime) -> None:
+    """Meet, stop, pause, resume and start the ticket's deadlines after `action`, as its record
+    says (`Action.clock`).
 
     Runs inside the action's transaction, with the ticket row already locked, so the open
     deadlines read at the start stay the ticket's open deadlines: what this changes is kept in
@@ -67,8 +50,9 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     if not plan:
         return
     cal = calendar_for(plan["calendar"])
+    effect = action.clock
     # A ticket being registered has no deadlines yet.
-    registering = action == "register"
+    registering = action.name == "register"
     open_now: list[Deadline] = (
         [] if registering else list(ticket.deadlines.filter(closed_at__isnull=True).order_by("id"))
     )
@@ -76,40 +60,42 @@ def deadlines_on_action(ticket: Ticket, action: str, actor: User | None, now: da
     # re-contact of the customer, met only by `quality.services.correction_done`.
     running = [d for d in open_now if d.milestone != "correction"]
 
-    met = set(MET_BY.get(action, ()))
-    if action in LEADER_MEETS and actor is not None and actor.has_role(Role.LEADER):
-        met |= LEADER_MEETS[action]  # a leader's written instruction (批示) on the case
-    work_ends = ticket.status in FINAL_STATUSES or action in ("resolve", "answer")
+    met = set(effect.meets)
+    if effect.leader_meets and actor is not None and actor.has_role(Role.LEADER):
+        met |= effect.leader_meets  # a leader's written instruction (批示) on the case
+    # Whatever the action, a ticket that ends (a visit that closes it too) stops every clock.
+    stops = Stop.ALL if ticket.status in FINAL_STATUSES else effect.stops
+    work_ends = stops in (Stop.ALL, Stop.WORK)
     for deadline in running:
         if deadline.milestone in met:
             following = _meet(deadline, now, cal, ticket, recur=not work_ends)
             if following is not None:
                 open_now.append(following)
-    if ticket.status in FINAL_STATUSES:
+    if stops is Stop.ALL:
         _stop(running, now)
-    elif action in ("resolve", "answer"):
+    elif stops is Stop.WORK:
         _stop([d for d in running if d.milestone not in AFTER_RESOLVE], now)
-    elif action in ("transfer", "send_back"):
+    elif stops is Stop.DEPARTMENT:
         _stop([d for d in running if d.milestone in DEPARTMENT_MILESTONES], now)
-    elif action == "suspend":
+    elif effect.pauses:
         for deadline in running:
             _pause(deadline, now)
-    elif action == "resume":
+    elif effect.resumes:
         for deadline in running:
             _resume(deadline, now, cal)
-    if action == "assign":
+    if effect.hold is Hold.ALL:
         for deadline in running:
             _department_holds(deadline, ticket)
-    elif action in ("dispatch", "transfer"):
+    elif effect.hold is Hold.RUNNING:
         # The department that receives the ticket holds its running clocks from now on.
         for deadline in running:
             if deadline.closed_at is None:
                 _department_holds(deadline, ticket)
 
-    starts = list(EMITS.get(action, []))
+    starts = list(effect.starts)
     # A reopen, or a dissatisfied visit that sends the ticket back to work (not one that
     # closes it or leaves it resolved).
-    reopened = action == "reopen" or (action == "visit" and ticket.status in OPEN_STATUSES)
+    reopened = effect.reopens and ticket.status in OPEN_STATUSES
     if reopened:
         starts.append("reopened")
     if ticket.status not in FINAL_STATUSES:

@@ -3,10 +3,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.common.models import AppendOnlyModel, TimeStampedModel
+from closeloop.workflow.statuses import ACTIVE_STATUSES, OPEN_STATUSES, Status
 
 from .choices import (
-    ACTIVE_STATUSES,
-    OPEN_STATUSES,
     Channel,
     CustomerType,
     EnclosureDisposition,
@@ -14,11 +13,10 @@ from .choices import (
     Kind,
     Satisfaction,
     Severity,
-    Status,
     Validity,
 )
 
-# The partial indexes' conditions, in the order every query writes them (choices.StatusSet).
+# The partial indexes' conditions, in the order every query writes them (StatusSet).
 _OPEN = list(OPEN_STATUSES)
 _ACTIVE = list(ACTIVE_STATUSES)
 # Events a supervisor follows on the dashboard.

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from .choices import Kind, Status
+from closeloop.workflow.statuses import Status
+
+from .choices import Kind
 from .models import Ticket
 
 DEFAULT_WINDOW_DAYS = 30

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from closeloop.common.errors import InvalidTransition, NotAllowed, NotFound, ServiceError
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_active
+from closeloop.workflow.statuses import Status
 
-from .choices import Kind, Status
+from .choices import Kind
 from .models import Assignment, IdentityDisclosure, Ticket, TicketEvent
 
 MASK = "***"

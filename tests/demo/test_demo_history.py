@@ -21,8 +21,8 @@ from closeloop.policy.services import pack_active, pack_demo_people, pack_list, 
 from closeloop.reports.models import MonthlyReport
 from closeloop.reports.monthly import Month, month_current
 from closeloop.sla.models import Deadline
-from closeloop.tickets.choices import Status
 from closeloop.tickets.models import Ticket, TicketEvent
+from closeloop.workflow.statuses import Status
 from tests.conftest import demo_people, person
 
 pytestmark = pytest.mark.django_db

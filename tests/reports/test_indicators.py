@@ -55,7 +55,7 @@ def month(db: Any) -> dict[str, User]:
     n = new(12)
     to_handler(n, 12)
     resolve(n, 13)
-    services.ticket_visit(agent, n, satisfaction="satisfied", now=at(14))
+    services.ticket_return_visit(agent, n, satisfaction="satisfied", now=at(14))
     # 2. resolved on time, basically satisfied (closed too), with compensation 120.50
     n = new(12)
     to_handler(n, 12)
@@ -66,14 +66,14 @@ def month(db: Any) -> dict[str, User]:
             kind="refund", amount=__import__("decimal").Decimal("120.50")
         ),
     )
-    services.ticket_visit(agent, n, satisfaction="basically_satisfied", now=at(15))
+    services.ticket_return_visit(agent, n, satisfaction="basically_satisfied", now=at(15))
     # 3. dissatisfied → reopened → resolved again → satisfied (reopened, not first-time)
     n = new(13)
     to_handler(n, 13)
     resolve(n, 14)
-    services.ticket_visit(agent, n, satisfaction="dissatisfied", now=at(15))
+    services.ticket_return_visit(agent, n, satisfaction="dissatisfied", now=at(15))
     resolve(n, 15)
-    services.ticket_visit(agent, n, satisfaction="satisfied", now=at(16))
+    services.ticket_return_visit(agent, n, satisfaction="satisfied", now=at(16))
     # 4. resolved late (3 working days from Tue 10-20 is Fri 10-23; resolved Mon 10-26), invalid
     n = new(20)
     to_handler(n, 20)

@@ -76,7 +76,7 @@ def ledger(centre: Any) -> dict[str, str]:
         compensation=CompensationInput(kind="refund", amount=Decimal("100.00")),
         now=at(6, 16),
     )
-    services.ticket_visit(agent, n["invoice"], satisfaction="satisfied", now=at(7))
+    services.ticket_return_visit(agent, n["invoice"], satisfaction="satisfied", now=at(7))
     # consultation: registered, nothing else
     n["consult"] = new(
         8, kind="consultation", channel="web", subject="电费咨询", category="billing"
@@ -104,7 +104,7 @@ def ledger(centre: Any) -> dict[str, str]:
     services.ticket_resolve(
         centre.handler_a2, n["reopened"], reply="线路正常", validity="invalid", now=at(15)
     )
-    services.ticket_visit(agent, n["reopened"], satisfaction="dissatisfied", now=at(16))
+    services.ticket_return_visit(agent, n["reopened"], satisfaction="dissatisfied", now=at(16))
     # September
     n["september"] = new(30, subject="九月的工单")
     Ticket.objects.filter(number=n["september"]).update(received_at=at(30, month=9))

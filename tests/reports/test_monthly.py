@@ -66,7 +66,7 @@ def centre(month: dict[str, User]) -> dict[str, Any]:
     services.ticket_resolve(
         people["handler-maint"], maint, reply="已处理", validity="valid", now=at(19, 11)
     )
-    services.ticket_visit(agent, maint, satisfaction="dissatisfied", now=at(20))
+    services.ticket_return_visit(agent, maint, satisfaction="dissatisfied", now=at(20))
     # The pack has no crisis trigger: flag an October ticket as a crisis directly (test data).
     crisis = Ticket.objects.filter(subject="complaint 20").order_by("id").last()
     assert crisis is not None

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from closeloop.policy.schema import Condition, PackSpec, TimeLimit
 from closeloop.policy.services import pack_read
-from closeloop.sla.milestones import DEFAULT_START
+from closeloop.workflow.milestones import DEFAULT_START
 
 DOC = Path(__file__).resolve().parents[2] / "docs/deadlines.md"
 

@@ -248,7 +248,7 @@ def test_extension_is_capped_by_the_pack_and_moves_the_deadline(letters: dict[st
         milestone="resolve",
         now=t0,
     )
-    services.ticket_approve_extension(letters["leader"], ticket.number, comment="同意", now=t0)
+    services.ticket_decide_extension(letters["leader"], ticket.number, comment="同意", now=t0)
     resolve.refresh_from_db()
     assert resolve.due_at == at("2027-01-15 17:00")
     assert resolve.extended_from == at("2026-12-23 23:59:59")

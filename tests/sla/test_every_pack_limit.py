@@ -103,7 +103,7 @@ def _walk(people: dict[str, User], number: str, steps: list[str]) -> None:
         elif step == "answer":
             services.ticket_answer(agent, number, reply="当场答复", now=T)
         elif step == "dissatisfied":
-            services.ticket_visit(agent, number, satisfaction="dissatisfied", now=T)
+            services.ticket_return_visit(agent, number, satisfaction="dissatisfied", now=T)
 
 
 @pytest.mark.parametrize(("pack", "fields", "steps", "milestone", "due"), ROWS)

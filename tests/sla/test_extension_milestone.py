@@ -145,7 +145,7 @@ def test_the_cap_holds_per_milestone(db: Any) -> None:
         milestone="resolve",
         now=t0,
     )
-    services.ticket_approve_extension(people["leader"], ticket.number, now=t0)
+    services.ticket_decide_extension(people["leader"], ticket.number, now=t0)
     assert running(ticket, "resolve").due_at == at("2027-01-15 17:00")
     # A second extension of resolve still counts from its original due moment (2026-12-23).
     with pytest.raises(ValidationFailed, match="2027-01-22 23:59"):

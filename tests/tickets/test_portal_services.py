@@ -52,8 +52,8 @@ def test_customer_rating_is_the_return_visit(centre: Centre) -> None:
     ticket = submit()
     services.ticket_answer(centre.agent, ticket.number, reply="请清除浏览器缓存后重试。")
     with pytest.raises(NotFound):
-        services.ticket_visit_by_customer(ticket.number, phone="1", satisfaction="satisfied")
-    rated = services.ticket_visit_by_customer(
+        services.ticket_return_visit_by_customer(ticket.number, phone="1", satisfaction="satisfied")
+    rated = services.ticket_return_visit_by_customer(
         ticket.number, code=ticket.public_code, satisfaction="satisfied", comment="谢谢"
     )
     assert rated.satisfaction == "satisfied"

@@ -61,7 +61,7 @@ def test_the_agents_reply_meets_the_reply_clock(api: Any, hotline: dict[str, Use
 
     # Closing afterwards (a satisfied visit closes) finds nothing to cancel: the reply was given
     # in time.
-    closed = services.ticket_visit(hotline["agent"], ticket.number, satisfaction="satisfied")
+    closed = services.ticket_return_visit(hotline["agent"], ticket.number, satisfaction="satisfied")
     assert closed.status == "closed"
     assert not Deadline.objects.filter(ticket=ticket, state="cancelled").exists()
 

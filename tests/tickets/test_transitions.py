@@ -108,7 +108,10 @@ def bring_to(centre: Centre, state: str, kind: str = "complaint") -> Ticket:
             )
         if state == "closed":  # the satisfied visit closes it
             chain += [
-                ("closed", lambda: services.ticket_visit(c.agent, n, satisfaction="satisfied")),
+                (
+                    "closed",
+                    lambda: services.ticket_return_visit(c.agent, n, satisfaction="satisfied"),
+                ),
             ]
         for reached, step in chain:
             if state == "registered":

@@ -104,7 +104,9 @@ def test_the_visit_meets_its_deadline(db: Any) -> None:
     t = _resolved(people, "station-city", "liaison", "handler")
     assert running(t) == {"return_visit"}
 
-    closed = services.ticket_visit(people["agent"], t.number, satisfaction="satisfied", now=at(25))
+    closed = services.ticket_return_visit(
+        people["agent"], t.number, satisfaction="satisfied", now=at(25)
+    )
 
     assert closed.status == "closed" and closed.closed_at == at(25)
     assert Deadline.objects.get(ticket=t, milestone="return_visit").state == "met"
@@ -119,7 +121,9 @@ def test_the_visit_stops_the_clocks_a_close_stops(db: Any) -> None:
     t = _resolved(people, "township", "liaison", "handler", kind="help")
     assert running(t) == {"leader_review"}
 
-    services.ticket_visit(people["agent"], t.number, satisfaction="satisfied", now=at(24, 11))
+    services.ticket_return_visit(
+        people["agent"], t.number, satisfaction="satisfied", now=at(24, 11)
+    )
 
     assert running(t) == set()
     assert Deadline.objects.get(ticket=t, milestone="leader_review").state == "cancelled"
@@ -136,7 +140,7 @@ def test_the_customers_own_rating_closes_it_too(centre: Centre) -> None:
     )
     services.ticket_accept(centre.agent, t.number)
     services.ticket_answer(centre.agent, t.number, reply="已增派人员")
-    rated = services.ticket_visit_by_customer(
+    rated = services.ticket_return_visit_by_customer(
         t.number, code=t.public_code, satisfaction="satisfied"
     )
     assert rated.status == "closed"
@@ -161,7 +165,9 @@ def test_basically_satisfied_closes_only_where_it_counts_as_satisfied(
         ),
     )
     services.ticket_answer(centre.agent, t.number, reply="已解释")
-    visited = services.ticket_visit(centre.agent, t.number, satisfaction="basically_satisfied")
+    visited = services.ticket_return_visit(
+        centre.agent, t.number, satisfaction="basically_satisfied"
+    )
     # Not counted as satisfied here: it stays for a person to decide, and close still works.
     assert visited.status == "resolved"
     assert services.ticket_close(centre.agent, t.number).status == "closed"
@@ -182,7 +188,7 @@ def test_a_pack_may_keep_the_close_a_separate_step(centre: Centre, tmp_path: Pat
         ),
     )
     services.ticket_answer(centre.agent, t.number, reply="已解释")
-    visited = services.ticket_visit(centre.agent, t.number, satisfaction="satisfied")
+    visited = services.ticket_return_visit(centre.agent, t.number, satisfaction="satisfied")
     assert (visited.status, visited.closed_at) == ("resolved", None)
     closed = services.ticket_close(centre.agent, t.number)
     assert [e.action for e in closed.events.order_by("id")][-2:] == ["visit", "close"]

@@ -90,7 +90,7 @@ def test_the_dashboard_lists_a_case_file_until_its_ticket_is_closed(
     # Resolved is not closed: the file stays on the desk until the loop is closed.
     assert listed in supervisor.get("/dashboard/").content.decode()
     # A satisfied visit closes the ticket (the pack's close_on_satisfied).
-    services.ticket_visit(agent, ticket.number, satisfaction="satisfied", now=later)
+    services.ticket_return_visit(agent, ticket.number, satisfaction="satisfied", now=later)
     assert listed not in supervisor.get("/dashboard/").content.decode()
 
 

@@ -157,7 +157,7 @@ def test_a_staff_reopen_starts_the_reopen_clock_too(db: Any) -> None:
         ),
     )
     services.ticket_answer(agent, t.number, reply="已致歉")
-    services.ticket_visit(agent, t.number, satisfaction="satisfied")
+    services.ticket_return_visit(agent, t.number, satisfaction="satisfied")
     reopened = services.ticket_reopen(agent, t.number, reason="纳税人再次来电")
     clock = reopen_clock(reopened)
     assert clock.started_at == reopened.events.latest("id").at
@@ -195,7 +195,7 @@ def test_no_reopened_case_runs_without_a_clock(db: Any, name: str) -> None:
             ),
         )
         services.ticket_answer(agent, t.number, reply="当场答复")
-        services.ticket_visit(agent, t.number, satisfaction="dissatisfied")
+        services.ticket_return_visit(agent, t.number, satisfaction="dissatisfied")
         clocks = Deadline.objects.filter(
             ticket=t, closed_at__isnull=True, milestone__in=("reply", "resolve")
         )

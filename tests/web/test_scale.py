@@ -15,8 +15,8 @@ from closeloop.channels.web import dashboard, deadlines, queues
 from closeloop.sla.engine import ticket_deadlines_summarise
 from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import ACTIVE_STATUSES
 from closeloop.tickets.models import ExtensionRequest, Ticket
+from closeloop.workflow.statuses import ACTIVE_STATUSES
 
 pytestmark = pytest.mark.django_db
 

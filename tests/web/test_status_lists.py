@@ -8,8 +8,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.models import Count
 
-from closeloop.tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Status
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import ACTIVE_STATUSES, OPEN_STATUSES, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_status_sets_iterate_sorted_whatever_the_hash_seed() -> None:
     """The order of a set of strings changes with PYTHONHASHSEED; the indexes' condition
     (and every query's) must not."""
-    code = "from closeloop.tickets.choices import OPEN_STATUSES as S; print([str(s) for s in S])"
+    code = "from closeloop.workflow.statuses import OPEN_STATUSES as S; print([str(s) for s in S])"
     seen = {
         subprocess.run(
             [sys.executable, "-c", code],

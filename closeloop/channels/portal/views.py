@@ -18,8 +18,9 @@ from closeloop.channels.web.intake import category_choices
 from closeloop.common.errors import NotFound, ServiceError, ValidationFailed
 from closeloop.policy.services import pack_active
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import OPEN_STATUSES, Channel, Status
+from closeloop.tickets.choices import Channel
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
 from .forms import CheckForm, RateForm, SubmitForm
 from .guard import rate_limit_hit
@@ -229,7 +230,7 @@ def rate(request: HttpRequest) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            services.ticket_visit_by_customer(
+            services.ticket_return_visit_by_customer(
                 ticket.number,
                 phone=proof.get("phone", ""),
                 code=proof.get("code", ""),

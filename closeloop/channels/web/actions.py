@@ -1,9 +1,10 @@
 """The actions a viewer may take on a ticket now, each with its form and its service call.
 
-Which actions are allowed comes from `tickets.transitions.TRANSITIONS` and the same role and
-scope check the services use (`services.write._may_act`), so a button shows exactly when the service
-would accept the action from this person in this state. The services still decide: a button
-shown here is an offer, not a permission.
+What an action is called and which actions are allowed come from the catalogue
+(`workflow.actions`) and the same role and scope check the services use
+(`tickets.permissions.action_allowed`), so a button shows exactly when the service would accept
+the action from this person in this state. The services still decide: a button shown here is
+an offer, not a permission. Pages name an action by its code (`Action.code`), as its events do.
 """
 
 from collections.abc import Callable
@@ -13,7 +14,6 @@ from typing import Any
 from django import forms as djforms
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
@@ -21,8 +21,8 @@ from closeloop.directory.selectors import department_subtree_ids
 from closeloop.sla.labels import milestone_label
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.services.write import _may_act
-from closeloop.tickets.transitions import TRANSITIONS
+from closeloop.tickets.permissions import action_allowed
+from closeloop.workflow.actions import BY_CODE
 
 from . import forms
 
@@ -31,11 +31,17 @@ Runner = Callable[[User, str, dict[str, Any], int | None], Ticket]
 
 @dataclass(frozen=True)
 class ActionSpec:
-    action: str
-    label: Promise
+    action: str  # the action's code
     form: type[djforms.Form]
     run: Runner
     style: str = ""  # "primary" for the usual next step, "danger" for refusals
+
+    @property
+    def label(self) -> Promise:
+        """The button, from the action's record."""
+        button = BY_CODE[self.action].button
+        assert button is not None, self.action  # a test keeps every spec's action a button
+        return button
 
 
 def _files(cd: dict[str, Any]) -> list[services.FileInput]:
@@ -65,7 +71,7 @@ def _decide(approve: Callable[..., Ticket], reject: Callable[..., Ticket]) -> Ru
 
 
 def _extension_decision(u: User, n: str, cd: dict[str, Any], v: int | None) -> Ticket:
-    return services.ticket_approve_extension(
+    return services.ticket_decide_extension(
         u, n, approved=cd["decision"] == "approve", comment=cd["comment"], version=v
     )
 
@@ -76,53 +82,45 @@ SPECS: dict[str, ActionSpec] = {
     for spec in [
         ActionSpec(
             "accept",
-            _("Accept"),
             forms.EmptyForm,
             lambda u, n, cd, v: S.ticket_accept(u, n, version=v),
             "primary",
         ),
         ActionSpec(
             "answer",
-            _("Answer on the spot"),
             forms.ReplyForm,
             lambda u, n, cd, v: S.ticket_answer(u, n, reply=cd["reply"], version=v),
         ),
         ActionSpec(
             "dispatch",
-            _("Dispatch"),
             forms.DepartmentForm,
             lambda u, n, cd, v: S.ticket_dispatch(u, n, department=cd["department"], version=v),
             "primary",
         ),
         ActionSpec(
             "assign",
-            _("Assign"),
             forms.AssignForm,
             lambda u, n, cd, v: S.ticket_assign(u, n, handler=cd["handler"], version=v),
             "primary",
         ),
         ActionSpec(
             "progress",
-            _("Report progress"),
             forms.NoteForm,
             lambda u, n, cd, v: S.ticket_progress(u, n, note=cd["note"], version=v),
         ),
         ActionSpec(
             "submit_plan",
-            _("Submit plan for approval"),
             forms.PlanForm,
             lambda u, n, cd, v: S.ticket_submit_plan(u, n, plan=cd["plan"], version=v),
         ),
         ActionSpec(
             "approve_plan",
-            _("Decide on the plan"),
             forms.DecisionForm,
             _decide(S.ticket_approve_plan, S.ticket_reject_plan),
             "primary",
         ),
         ActionSpec(
             "resolve",
-            _("Resolve"),
             forms.ResolveForm,
             lambda u, n, cd, v: S.ticket_resolve(
                 u,
@@ -137,7 +135,6 @@ SPECS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "reply",
-            _("Reply to the customer"),
             forms.CustomerReplyForm,
             lambda u, n, cd, v: S.ticket_reply(
                 u, n, reply=cd["reply"], method=cd["method"], version=v
@@ -145,48 +142,41 @@ SPECS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "visit",
-            _("Return visit"),
             forms.VisitForm,
-            lambda u, n, cd, v: S.ticket_visit(
+            lambda u, n, cd, v: S.ticket_return_visit(
                 u, n, satisfaction=cd["satisfaction"], comment=cd["comment"], version=v
             ),
             "primary",
         ),
         ActionSpec(
             "close",
-            _("Close"),
             forms.OptionalNoteForm,
             lambda u, n, cd, v: S.ticket_close(u, n, note=cd["note"], version=v),
             "primary",
         ),
         ActionSpec(
             "transfer",
-            _("Transfer"),
             forms.DepartmentForm,
             lambda u, n, cd, v: S.ticket_transfer(u, n, department=cd["department"], version=v),
         ),
         ActionSpec(
             "send_back",
-            _("Send back"),
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_send_back(u, n, reason=cd["reason"], version=v),
             "danger",
         ),
         ActionSpec(
             "suspend",
-            _("Suspend"),
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_suspend(u, n, reason=cd["reason"], version=v),
         ),
         ActionSpec(
             "resume",
-            _("Resume"),
             forms.EmptyForm,
             lambda u, n, cd, v: S.ticket_resume(u, n, version=v),
         ),
         ActionSpec(
             "extend",
-            _("Request extension"),
             forms.ExtendForm,
             lambda u, n, cd, v: S.ticket_extend(
                 u,
@@ -199,20 +189,17 @@ SPECS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "approve_extension",
-            _("Decide on the extension"),
             forms.DecisionForm,
             _extension_decision,
             "primary",
         ),
         ActionSpec(
             "remind",
-            _("Remind"),
             forms.OptionalNoteForm,
             lambda u, n, cd, v: S.ticket_remind(u, n, note=cd["note"], version=v),
         ),
         ActionSpec(
             "supervise",
-            _("Supervise"),
             forms.SuperviseForm,
             lambda u, n, cd, v: S.ticket_supervise(
                 u, n, note=cd["note"], due_at=cd.get("due_at"), version=v
@@ -220,46 +207,42 @@ SPECS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "reopen",
-            _("Reopen"),
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_reopen(u, n, reason=cd["reason"], version=v),
         ),
         ActionSpec(
             "merge",
-            _("Merge into"),
             forms.MergeForm,
             lambda u, n, cd, v: S.ticket_merge(u, n, into=cd["into"], version=v),
         ),
         ActionSpec(
             "decline",
-            _("Decline"),
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_decline(u, n, reason=cd["reason"], version=v),
             "danger",
         ),
         ActionSpec(
             "note",
-            _("Add a note"),
             forms.TextForm,
             lambda u, n, cd, v: S.ticket_note(u, n, text=cd["text"], version=v),
         ),
         ActionSpec(
             "attach",
-            _("Attach files"),
             forms.AttachForm,
             lambda u, n, cd, v: S.ticket_attach(u, n, files=_files(cd), version=v),
         ),
     ]
 }
-# reject_plan is offered through approve_plan's decision form.
+# In the order a person would take them; reject_plan is offered through approve_plan's
+# decision form.
 OFFERED = list(SPECS)
 
 
 def may_take(user: User, ticket: Ticket, action: str) -> bool:
-    """Would the service accept `action` from `user` on `ticket` as it stands (state, role,
-    scope)? The same table and the same check as `services.write._act`."""
-    transition = TRANSITIONS[action]
-    return ticket.status in transition.sources and _may_act(user, ticket, transition)
+    """Would the service accept the action of code `action` from `user` on `ticket` as it
+    stands (state, role, scope)? The same record and the same check as the services'."""
+    record = BY_CODE[action]
+    return ticket.status in record.sources and action_allowed(user, ticket, record)
 
 
 def actions_available(user: User, ticket: Ticket, *, pending_extension: bool) -> list[str]:
@@ -279,7 +262,7 @@ def actions_available(user: User, ticket: Ticket, *, pending_extension: bool) ->
             continue
         if action == "transfer" and ticket.centre_handles:
             continue
-        approval = {"approve_plan": "plan", "approve_extension": "extension"}.get(action)
+        approval = BY_CODE[action].decides_approval
         if approval and services.approval_rule(approval).refusal(user) is not None:
             continue  # the pack's approver roles or responsible level leave this person out
         out.append(action)

@@ -13,8 +13,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from closeloop.directory.models import Department, User
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import FINAL_STATUSES, OPEN_STATUSES, ExtensionState
+from closeloop.tickets.choices import ExtensionState
 from closeloop.tickets.models import ESCALATION_ACTIONS, ExtensionRequest, Ticket, TicketEvent
+from closeloop.workflow.statuses import FINAL_STATUSES, OPEN_STATUSES
 
 from . import deadlines
 from .queues import ROW_DEFERRED, within

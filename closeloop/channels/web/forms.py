@@ -16,9 +16,9 @@ from closeloop.tickets.choices import (
     Kind,
     ReplyMethod,
     Satisfaction,
-    Status,
     Validity,
 )
+from closeloop.workflow.statuses import Status
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -22,8 +22,9 @@ from closeloop.policy.fields import field_display, field_value_parse
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 from closeloop.tickets import repeats, selectors, services
-from closeloop.tickets.choices import FINAL_STATUSES, Channel, Status
+from closeloop.tickets.choices import Channel
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import FINAL_STATUSES, Status
 
 from .access import staff_required, staff_user
 from .actions import department_choices

@@ -14,8 +14,9 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Kind, Status
+from closeloop.tickets.choices import Kind
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.statuses import ACTIVE_STATUSES, OPEN_STATUSES, Status
 
 from . import deadlines
 

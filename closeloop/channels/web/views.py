@@ -22,8 +22,10 @@ from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import ExtensionState, Status
+from closeloop.tickets.choices import ExtensionState
 from closeloop.tickets.models import ExtensionRequest, Ticket
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.statuses import Status
 
 from ..downloads import attachment_response
 from . import actions, deadlines, queues
@@ -104,12 +106,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 # --------------------------------------------------------------------------- ticket page
 
+# What the history calls each event: an action's from its record, the others' here.
 EVENT_LABELS: dict[str, Any] = {
-    **{a: spec.label for a, spec in actions.SPECS.items()},
-    "register": gettext_lazy("Registered"),
-    "approve_plan": gettext_lazy("Plan approved"),
-    "reject_plan": gettext_lazy("Plan rejected"),
-    "approve_extension": gettext_lazy("Extension decided"),
+    **{a.code: a.history_label for a in ACTIONS.values() if a.history_label is not None},
     "merged_in": gettext_lazy("Duplicate merged in"),
     "customer_update": gettext_lazy("Customer details updated"),
     "escalate": gettext_lazy("Escalated"),

@@ -27,8 +27,8 @@ from .actions import (
     ticket_transfer,
 )
 from .approvals import (
-    ticket_approve_extension,
     ticket_approve_plan,
+    ticket_decide_extension,
     ticket_extend,
     ticket_reject_plan,
     ticket_submit_plan,
@@ -43,7 +43,12 @@ from .attachments import (
 from .inputs import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 from .records import ticket_number_next
 from .registration import ticket_register, ticket_register_public
-from .visits import ticket_close, ticket_reopen, ticket_visit, ticket_visit_by_customer
+from .visits import (
+    ticket_close,
+    ticket_reopen,
+    ticket_return_visit,
+    ticket_return_visit_by_customer,
+)
 from .write import ApprovalRule, approval_rule, reopened_notice
 
 __all__ = [
@@ -58,12 +63,12 @@ __all__ = [
     "reopened_notice",
     "ticket_accept",
     "ticket_answer",
-    "ticket_approve_extension",
     "ticket_approve_plan",
     "ticket_assign",
     "ticket_attach",
     "ticket_attach_by_customer",
     "ticket_close",
+    "ticket_decide_extension",
     "ticket_decline",
     "ticket_dispatch",
     "ticket_extend",
@@ -79,11 +84,11 @@ __all__ = [
     "ticket_reply",
     "ticket_resolve",
     "ticket_resume",
+    "ticket_return_visit",
+    "ticket_return_visit_by_customer",
     "ticket_send_back",
     "ticket_submit_plan",
     "ticket_supervise",
     "ticket_suspend",
     "ticket_transfer",
-    "ticket_visit",
-    "ticket_visit_by_customer",
 ]

@@ -16,9 +16,10 @@ from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.services import pack_active
 from closeloop.sla import engine as sla
+from closeloop.workflow.statuses import Status
 
 from .. import selectors
-from ..choices import Kind, ReplyMethod, Status, Validity
+from ..choices import Kind, ReplyMethod, Validity
 from ..models import Assignment, Ticket
 from .inputs import CompensationInput
 from .write import _act, _department_by_code, _event, _hold, _invalid, _required_text

@@ -10,8 +10,10 @@ from closeloop.common.dates import date_problem
 from closeloop.common.errors import InvalidTransition
 from closeloop.directory.models import User
 from closeloop.sla import extensions as sla
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.statuses import Status
 
-from ..choices import ExtensionState, Status
+from ..choices import ExtensionState
 from ..models import ExtensionRequest, Ticket
 from .write import _act, _approver_check, _invalid, _required_text
 
@@ -105,7 +107,7 @@ def ticket_extend(
     return _act(actor, number, "extend", version, now, apply)
 
 
-def ticket_approve_extension(
+def ticket_decide_extension(
     actor: User,
     number: str,
     *,
@@ -114,6 +116,8 @@ def ticket_approve_extension(
     version: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
+    """Approve or reject the extension request waiting on the ticket."""
+
     def apply(ticket: Ticket, now: datetime) -> tuple[None, dict[str, Any]]:
         _approver_check(actor, "extension")
         request = ExtensionRequest.objects.filter(
@@ -122,7 +126,7 @@ def ticket_approve_extension(
         if request is None:
             raise InvalidTransition(
                 _("there is no extension request waiting for approval"),
-                details={"action": "approve_extension"},
+                details={"action": ACTIONS["decide_extension"].code},
             )
         request.state = ExtensionState.APPROVED if approved else ExtensionState.REJECTED
         request.decided_by = actor
@@ -144,4 +148,4 @@ def ticket_approve_extension(
             sla.deadline_extend(deadline, request.until, now)
         return None, payload
 
-    return _act(actor, number, "approve_extension", version, now, apply)
+    return _act(actor, number, "decide_extension", version, now, apply)

@@ -22,10 +22,11 @@ from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
 from closeloop.sla import engine as sla
 from closeloop.sla.plan import plan_for
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.statuses import Status
 
-from ..choices import Channel, Kind, Status
+from ..choices import Channel, Kind
 from ..models import Enclosure, IdempotencyKey, Ticket
-from ..transitions import TRANSITIONS
 from .actions import _dispatch_apply
 from .inputs import TicketInput
 from .records import _customer_for, _repeats_flag, ticket_number_next
@@ -93,7 +94,7 @@ def ticket_register(
     the first time, and never a second one.
     """
     now = now or timezone.now()
-    _require_role(actor, TRANSITIONS["register"])
+    _require_role(actor, ACTIONS["register"])
     steps = {"accept": accept or dispatch, "dispatch": dispatch}
     digest = _request_digest(data, steps) if idempotency_key else ""
     if idempotency_key:
@@ -307,12 +308,12 @@ def _register(draft: _Draft, number: str) -> Ticket:
             {"fields": customer_changes},
         )
     _repeats_flag(ticket)
-    sla.deadlines_on_action(ticket, "register", actor, now)
+    sla.deadlines_on_action(ticket, ACTIONS["register"], actor, now)
     if result.decline:
         _move(
             ticket,
             actor,
-            TRANSITIONS["decline"],
+            ACTIONS["decline"],
             Status.DECLINED,
             now,
             {"reason": _("declined by the centre's rules"), "referral": result.referral},
@@ -321,7 +322,7 @@ def _register(draft: _Draft, number: str) -> Ticket:
         ticket.save(update_fields=["decline_reason"])
     elif result.no_dispatch:
         # The agent takes such cases on directly (12366 service complaints: 不得转接).
-        _move(ticket, actor, TRANSITIONS["accept"], Status.ACCEPTED, now, {"automatic": True})
+        _move(ticket, actor, ACTIONS["accept"], Status.ACCEPTED, now, {"automatic": True})
     return ticket
 
 
@@ -351,14 +352,14 @@ def _check_accept_on_register(actor: User, draft: _Draft, *, dispatch: bool) -> 
         )
     if not _may_register_and(actor, ["accept", "dispatch"] if dispatch else ["accept"]):
         raise NotAllowed(
-            _("you may not %(action)s tickets") % {"action": _action_label(name)},
+            _("you may not %(action)s tickets") % {"action": _action_label(ACTIONS[name])},
             details={"action": name},
         )
 
 
 def _may_register_and(actor: User, actions: list[str]) -> bool:
-    # Accept and dispatch are the centre's actions on any ticket (transitions.CENTRE).
-    return all(actor.has_role(*TRANSITIONS[a].who) for a in actions)
+    # Accept and dispatch are the centre's actions on any ticket (workflow.actions.CENTRE).
+    return all(actor.has_role(*ACTIONS[a].who) for a in actions)
 
 
 def _accept_on_register(ticket: Ticket, draft: _Draft, *, dispatch: bool) -> None:
@@ -367,9 +368,7 @@ def _accept_on_register(ticket: Ticket, draft: _Draft, *, dispatch: bool) -> Non
     actor, now = draft.actor, draft.now
     # Declined by the rules, or already accepted by them (no_dispatch): nothing to accept.
     if ticket.status == Status.REGISTERED:
-        _move(ticket, actor, TRANSITIONS["accept"], Status.ACCEPTED, now, {"on_register": True})
+        _move(ticket, actor, ACTIONS["accept"], Status.ACCEPTED, now, {"on_register": True})
     if dispatch:
         to_status, payload = _dispatch_apply(None)(ticket, now)
-        _move(
-            ticket, actor, TRANSITIONS["dispatch"], to_status, now, {**payload, "on_register": True}
-        )
+        _move(ticket, actor, ACTIONS["dispatch"], to_status, now, {**payload, "on_register": True})

@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 from closeloop.common.errors import InvalidTransition
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_active
+from closeloop.workflow.statuses import Status
 
 from .. import selectors
-from ..choices import Satisfaction, Status
+from ..choices import Satisfaction
 from ..models import Assignment, Ticket, TicketEvent
 from .write import _act, _hold, _invalid, _required_text
 
 
-def ticket_visit(
+def ticket_return_visit(
     actor: User,
     number: str,
     *,
@@ -27,10 +28,10 @@ def ticket_visit(
 ) -> Ticket:
     """Record the return visit. A dissatisfied customer sends the ticket back to the department
     that resolved it when the pack says so."""
-    return _act(actor, number, "visit", version, now, _visit(satisfaction, comment))
+    return _act(actor, number, "return_visit", version, now, _return_visit(satisfaction, comment))
 
 
-def ticket_visit_by_customer(
+def ticket_return_visit_by_customer(
     number: str,
     *,
     phone: str = "",
@@ -41,10 +42,11 @@ def ticket_visit_by_customer(
 ) -> Ticket:
     """The customer rates the outcome on the portal: that is the return visit."""
     selectors.ticket_for_customer(number, phone=phone, code=code)
-    return _act(None, number, "visit", None, now, _visit(satisfaction, comment, via="portal"))
+    visit = _return_visit(satisfaction, comment, via="portal")
+    return _act(None, number, "return_visit", None, now, visit)
 
 
-def _visit(
+def _return_visit(
     satisfaction: str, comment: str, via: str = "staff"
 ) -> Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]]:
     if satisfaction not in Satisfaction.values:

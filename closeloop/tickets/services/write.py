@@ -1,8 +1,9 @@
 """The one write path. Each action is one function `ticket_<verb>(actor, number, ...,
 version=None, now=None)`. All of them go through `_act`, which locks the row, checks
-visibility, version, state and role against `transitions.TRANSITIONS`, applies the change, bumps
-`version` and appends one `TicketEvent`, all in one transaction. Nothing else assigns
-`Ticket.status`. Also here: who hears of an action, and who approves plans and extensions."""
+visibility, version, state and role against the action's record (`workflow.actions`), applies
+the change, bumps `version` and appends one `TicketEvent`, all in one transaction. Nothing else
+assigns `Ticket.status`. Also here: telling those the record names, and who approves plans and
+extensions."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,13 +21,15 @@ from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.services import pack_active
 from closeloop.sla import engine as sla
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.records import Action
+from closeloop.workflow.statuses import Status
 
 from .. import selectors
-from ..choices import Status
 from ..events import event_record
 from ..models import Assignment, Ticket, TicketEvent
+from ..permissions import action_allowed
 from ..recipients import recipients_for
-from ..transitions import ACTION_LABELS, TRANSITIONS, Scope, Transition
 
 
 def _department_by_code(code: str, field_name: str) -> Department:
@@ -43,16 +46,16 @@ def _invalid(field_name: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, details={field_name: [message]})
 
 
-def _require_role(actor: User, transition: Transition) -> None:
-    if not actor.is_active or not actor.has_role(*transition.who):
+def _require_role(actor: User, action: Action) -> None:
+    if not actor.is_active or not actor.has_role(*action.who):
         raise NotAllowed(
-            _("you may not %(action)s tickets") % {"action": _action_label(transition.action)},
-            details={"action": transition.action},
+            _("you may not %(action)s tickets") % {"action": _action_label(action)},
+            details={"action": action.code},
         )
 
 
-def _action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+def _action_label(action: Action) -> str:
+    return str(action.label)
 
 
 # What the text fields are called in messages ("… is required").
@@ -64,23 +67,6 @@ FIELD_LABELS = {
     "comment": _lazy("comment"),
     "text": _lazy("text"),
 }
-
-
-def _may_act(actor: User, ticket: Ticket, transition: Transition) -> bool:
-    for role, scope in transition.who.items():
-        if not actor.has_role(role):
-            continue
-        if scope is Scope.ANY:
-            return True
-        if (
-            scope is Scope.OWN_DEPARTMENT
-            and ticket.department_id is not None
-            and ticket.department_id in actor.department_scope
-        ):
-            return True
-        if scope is Scope.OWN_TICKET and ticket.handler_id == actor.id:
-            return True
-    return False
 
 
 def _event(
@@ -97,73 +83,55 @@ def _event(
     )
 
 
-def _check_source(ticket: Ticket, transition: Transition) -> None:
-    if ticket.status not in transition.sources:
+def _check_source(ticket: Ticket, action: Action) -> None:
+    if ticket.status not in action.sources:
         raise InvalidTransition(
             _("cannot %(action)s a ticket that is %(status)s")
-            % {"action": _action_label(transition.action), "status": Status(ticket.status).label},
-            details={"action": transition.action, "status": ticket.status},
+            % {"action": _action_label(action), "status": Status(ticket.status).label},
+            details={"action": action.code, "status": ticket.status},
         )
 
 
 def _move(
     ticket: Ticket,
     actor: User | None,
-    transition: Transition,
+    action: Action,
     to_status: str | None,
     now: datetime,
     payload: dict[str, Any],
 ) -> None:
-    """Check the table, write the status (the one place that does) and append the event."""
+    """Check the record, write the status (the one place that does) and append the event."""
     from_status = ticket.status
-    _check_source(ticket, transition)
+    _check_source(ticket, action)
     if to_status is None:
         to_status = from_status
-    elif to_status not in transition.targets:
-        raise RuntimeError(f"{transition.action} cannot lead to {to_status}")
+    elif to_status not in action.targets:
+        raise RuntimeError(f"{action.name} cannot lead to {to_status}")
     ticket.status = to_status
     ticket.version += 1
-    if transition.action in ("accept", "answer") and ticket.accepted_at is None:
+    if action.name in ("accept", "answer") and ticket.accepted_at is None:
         ticket.accepted_at = now  # answering on the spot takes the case on too
     ticket.save()
-    _event(ticket, actor, transition.action, from_status, to_status, now, payload)
-    sla.deadlines_on_action(ticket, transition.action, actor, now)
-    _notify(ticket, transition.action, actor, now, payload)
-
-
-# Who hears of an action at once (in-app; email and SMS through the outbox after commit).
-ACTION_NOTIFIES: dict[str, list[str]] = {
-    "dispatch": ["liaison"],
-    "transfer": ["liaison"],
-    "assign": ["handler"],
-    "send_back": ["first_contact_owner"],
-    "submit_plan": ["leader"],
-    "approve_plan": ["handler"],
-    "reject_plan": ["handler"],
-    "remind": ["handler", "liaison"],
-    "supervise": ["handler", "liaison", "department_head"],
-    "extend": ["supervisor", "leader"],
-    "approve_extension": ["handler", "liaison"],
-}
-
-
-# Actions that ask for an approval, and which.
-APPROVAL_OF = {"submit_plan": "plan", "extend": "extension"}
+    _event(ticket, actor, action.code, from_status, to_status, now, payload)
+    sla.deadlines_on_action(ticket, action, actor, now)
+    _notify(ticket, action, actor, now, payload)
 
 
 def _notify(
-    ticket: Ticket, action: str, actor: User | None, now: datetime, payload: dict[str, Any]
+    ticket: Ticket, action: Action, actor: User | None, now: datetime, payload: dict[str, Any]
 ) -> None:
-    roles = list(ACTION_NOTIFIES.get(action, []))
-    if action == "visit" and payload.get("reopened"):
-        roles = ["handler", "liaison"]
+    """Tell those the action's record names at once (in-app; email and SMS through the outbox
+    after commit)."""
+    roles = list(action.notifies)
+    if action.notifies_if_reopened and payload.get("reopened"):
+        roles = list(action.notifies_if_reopened)
         if payload.get("via") == "portal":
             _tell_customer_reopened(ticket, now)
     if not roles:
         return
     people = [p for p in recipients_for(ticket, roles) if actor is None or p.pk != actor.pk]
-    if action in APPROVAL_OF:  # asked only of those who may decide it
-        rule = approval_rule(APPROVAL_OF[action])
+    if action.asks_approval:  # asked only of those who may decide it
+        rule = approval_rule(action.asks_approval)
         people = [p for p in people if rule.refusal(p) is None]
     if not people:
         return
@@ -175,7 +143,7 @@ def _notify(
     }
     notify(
         people,
-        kind=action,
+        kind=action.code,
         text=text,
         ticket=ticket,
         key=f"action:{ticket.pk}:{ticket.version}",
@@ -217,12 +185,13 @@ def _tell_customer_reopened(ticket: Ticket, now: datetime) -> None:
 def _act(
     actor: User | None,
     number: str,
-    action: str,
+    name: str,
     version: int | None,
     now: datetime | None,
     apply: Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]],
 ) -> Ticket:
-    transition = TRANSITIONS[action]
+    """Take the action `name` (its record in `workflow.actions`) on ticket `number`."""
+    action = ACTIONS[name]
     now = now or timezone.now()
     with transaction.atomic():
         if actor is None:  # the customer, already identified by number and phone or code
@@ -238,14 +207,14 @@ def _act(
                 % {"number": number, "current": ticket.version, "sent": version},
                 details={"current_version": ticket.version},
             )
-        _check_source(ticket, transition)
-        if actor is not None and not _may_act(actor, ticket, transition):
+        _check_source(ticket, action)
+        if actor is not None and not action_allowed(actor, ticket, action):
             raise NotAllowed(
                 _("you may not %(action)s this ticket") % {"action": _action_label(action)},
-                details={"action": action},
+                details={"action": action.code},
             )
         to_status, payload = apply(ticket, now)
-        _move(ticket, actor, transition, to_status, now, payload)
+        _move(ticket, actor, action, to_status, now, payload)
     return ticket
 
 

@@ -29,8 +29,11 @@ from closeloop.policy.selectors import category_subtree_ids
 from closeloop.policy.services import pack_active
 from closeloop.reports.ledger import SearchField
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import Kind, Severity, Status
+from closeloop.tickets.choices import Kind, Severity
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.actions import ACTIONS
+from closeloop.workflow.records import Action
+from closeloop.workflow.statuses import Status
 
 from . import serializers as s
 from .pagination import CappedCountPagination
@@ -212,50 +215,47 @@ class TicketDetailView(APIView):
         return _detail_response(selectors.ticket_with_timeline(ticket), viewer)
 
 
-ActionSpec = tuple[str, type[serializers.Serializer], Callable[..., Ticket], str]
-ACTIONS: list[ActionSpec] = [
-    ("accept", s.EmptyActionSerializer, services.ticket_accept, "Accept (受理)"),
-    ("decline", s.ReasonSerializer, services.ticket_decline, "Decline (不予受理)"),
-    ("answer", s.ReplySerializer, services.ticket_answer, "Answer on the spot (当场答复)"),
-    (
-        "dispatch",
-        s.OptionalDepartmentActionSerializer,
-        services.ticket_dispatch,
-        "Dispatch to a department (派单)",
-    ),
-    ("transfer", s.DepartmentActionSerializer, services.ticket_transfer, "Transfer (转办)"),
-    ("send-back", s.ReasonSerializer, services.ticket_send_back, "Send back (退单)"),
-    ("assign", s.AssignSerializer, services.ticket_assign, "Assign a handler (分派)"),
-    ("progress", s.NoteSerializer, services.ticket_progress, "Progress report (进度反馈)"),
-    ("submit-plan", s.PlanSerializer, services.ticket_submit_plan, "Submit plan (提请批示)"),
-    ("approve-plan", s.CommentSerializer, services.ticket_approve_plan, "Approve plan (批示)"),
-    ("reject-plan", s.RequiredCommentSerializer, services.ticket_reject_plan, "Reject plan"),
-    ("suspend", s.ReasonSerializer, services.ticket_suspend, "Suspend (挂起)"),
-    ("resume", s.EmptyActionSerializer, services.ticket_resume, "Resume"),
-    ("resolve", s.ResolveSerializer, services.ticket_resolve, "Resolve (办结)"),
-    ("reply", s.CustomerReplySerializer, services.ticket_reply, "Reply to the customer (答复)"),
-    ("visit", s.VisitSerializer, services.ticket_visit, "Return visit (回访)"),
-    ("close", s.OptionalNoteSerializer, services.ticket_close, "Close (归档)"),
-    ("reopen", s.ReasonSerializer, services.ticket_reopen, "Reopen (重办)"),
-    ("merge", s.MergeSerializer, services.ticket_merge, "Merge a duplicate (合并)"),
-    ("remind", s.OptionalNoteSerializer, services.ticket_remind, "Remind (催办)"),
-    ("supervise", s.SuperviseSerializer, services.ticket_supervise, "Supervise (督办)"),
-    ("extend", s.ExtendSerializer, services.ticket_extend, "Request extension (延期)"),
-    (
-        "approve-extension",
-        s.ApproveExtensionSerializer,
-        services.ticket_approve_extension,
-        "Decide an extension request",
-    ),
-    ("note", s.TextSerializer, services.ticket_note, "Note"),
-]
-ACTION_SERVICES: dict[str, Callable[..., Ticket]] = {name: fn for name, _, fn, _ in ACTIONS}
+# The body each action's endpoint takes; its path, summary and service (`ticket_<name>`) come
+# from its record in `workflow.actions`.
+BODIES: dict[str, type[serializers.Serializer]] = {
+    "accept": s.EmptyActionSerializer,
+    "decline": s.ReasonSerializer,
+    "answer": s.ReplySerializer,
+    "dispatch": s.OptionalDepartmentActionSerializer,
+    "transfer": s.DepartmentActionSerializer,
+    "send_back": s.ReasonSerializer,
+    "assign": s.AssignSerializer,
+    "progress": s.NoteSerializer,
+    "submit_plan": s.PlanSerializer,
+    "approve_plan": s.CommentSerializer,
+    "reject_plan": s.RequiredCommentSerializer,
+    "suspend": s.ReasonSerializer,
+    "resume": s.EmptyActionSerializer,
+    "resolve": s.ResolveSerializer,
+    "reply": s.CustomerReplySerializer,
+    "return_visit": s.VisitSerializer,
+    "close": s.OptionalNoteSerializer,
+    "reopen": s.ReasonSerializer,
+    "merge": s.MergeSerializer,
+    "remind": s.OptionalNoteSerializer,
+    "supervise": s.SuperviseSerializer,
+    "extend": s.ExtendSerializer,
+    "decide_extension": s.ApproveExtensionSerializer,
+    "note": s.TextSerializer,
+}
+
+
+def action_service(action: Action) -> Callable[..., Ticket]:
+    """The service that takes `action`: `services.ticket_<name>`."""
+    service: Callable[..., Ticket] = getattr(services, f"ticket_{action.name}")
+    return service
 
 
 class TicketActionView(APIView):
     """`POST /tickets/{number}/{action}`: validate the body, call the action's service."""
 
-    action_name = ""
+    # Not `action`: DRF and the schema generator read that name as a viewset's action.
+    workflow_action: Action
     body_class: type[serializers.Serializer] = s.EmptyActionSerializer
 
     def post(self, request: Request, number: str) -> Response:
@@ -266,31 +266,40 @@ class TicketActionView(APIView):
             data = kwargs.pop("compensation")
             kwargs["compensation"] = services.CompensationInput(**data) if data else None
         viewer = _viewer(request)
-        ticket = ACTION_SERVICES[self.action_name](viewer, number, **kwargs)
+        ticket = action_service(self.workflow_action)(viewer, number, **kwargs)
         return _ticket_response(ticket, viewer)
 
 
-def _action_view(spec: ActionSpec) -> type[TicketActionView]:
-    name, body, _, summary = spec
+def _action_view(record: Action, path: str) -> type[TicketActionView]:
+    body = BODIES[record.name]
+    deprecated = path != record.path  # an old path, kept answering
 
     class View(TicketActionView):
-        action_name = name
+        workflow_action = record
         body_class = body
 
         @extend_schema(
             request=body,
             responses=s.TicketDetailSerializer,
-            summary=summary,
-            operation_id=f"tickets_{name.replace('-', '_')}",
+            summary=record.summary,
+            description=f"Deprecated: use `{record.path}`." if deprecated else None,
+            deprecated=deprecated,
+            operation_id=f"tickets_{path.replace('-', '_')}",
         )
         def post(self, request: Request, number: str) -> Response:
             return super().post(request, number)
 
-    View.__name__ = View.__qualname__ = f"Ticket{name.title().replace('-', '')}View"
+    View.__name__ = View.__qualname__ = f"Ticket{path.title().replace('-', '')}View"
     return View
 
 
-ACTION_VIEWS: dict[str, type[TicketActionView]] = {spec[0]: _action_view(spec) for spec in ACTIONS}
+# One view per path, in the catalogue's order: each action's path, then its old ones.
+ACTION_VIEWS: dict[str, type[TicketActionView]] = {
+    path: _action_view(record, path)
+    for record in ACTIONS.values()
+    if record.path is not None
+    for path in (record.path, *record.old_paths)
+}
 
 
 class RevealPhoneView(APIView):

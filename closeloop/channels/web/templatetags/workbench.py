@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
-from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity, Status
+from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity
 from closeloop.tickets.models import Customer
+from closeloop.workflow.statuses import Status
 
 from .. import deadlines, queues
 from ..access import staff_user
