@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Shown, never added, changed or deleted in the admin: the services are the one write
-    path, so the rules and the timeline they keep cannot be bypassed here."""
+    path, so the rules and the timeline they keep cannot be bypassed here.
+
+    One base for the admins of many models, so it leaves the model type open (`Any`)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -20,7 +22,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     extra = 0
     can_delete = False
 

@@ -848,32 +848,10 @@ class _Simulation:
 
     def _in_progress(self, plan: _Plan, ticket: Ticket, at: datetime) -> Step | None:
         handler = ticket.handler
-        number = ticket.number
         if handler is None:
             return None
-        if plan.progressed != ticket.reopen_count:
-            chased = self._chase(plan, ticket, at, "progress", PROGRESS_MILESTONES)
-            if chased is not None:
-                return chased
-            note = self.rng.choice(texts.PROGRESS)
-            plan.progressed = ticket.reopen_count
-
-            return (
-                self._when(ticket, at, None, 60, 360),
-                "progress",
-                lambda now: tickets.ticket_progress(handler, number, note=note, now=now),
-            )
-        if plan.fate == "in_progress":
-            # Left open: the handler keeps reporting while a progress clock runs (a daily
-            # report after a case file, a supervision order).
-            if self._due(ticket, PROGRESS_MILESTONES) is None:
-                return None
-            note = self.rng.choice(texts.PROGRESS)
-            return (
-                self._when(ticket, at, PROGRESS_MILESTONES, 60, 360),
-                "progress",
-                lambda now: tickets.ticket_progress(handler, number, note=note, now=now),
-            )
+        if plan.progressed != ticket.reopen_count or plan.fate == "in_progress":
+            return self._progress_report(plan, ticket, handler, at)
         pending = (
             plan.extended
             and ExtensionRequest.objects.filter(
@@ -890,6 +868,40 @@ class _Simulation:
                     return request
             if plan.fate == "extension":
                 return None  # the request waits for a decision (the approvals page)
+        return self._toward_resolve(plan, ticket, handler, at)
+
+    def _progress_report(
+        self, plan: _Plan, ticket: Ticket, handler: User, at: datetime
+    ) -> Step | None:
+        number = ticket.number
+        if plan.progressed != ticket.reopen_count:
+            chased = self._chase(plan, ticket, at, "progress", PROGRESS_MILESTONES)
+            if chased is not None:
+                return chased
+            note = self.rng.choice(texts.PROGRESS)
+            plan.progressed = ticket.reopen_count
+
+            return (
+                self._when(ticket, at, None, 60, 360),
+                "progress",
+                lambda now: tickets.ticket_progress(handler, number, note=note, now=now),
+            )
+        # Left open: the handler keeps reporting while a progress clock runs (a daily
+        # report after a case file, a supervision order).
+        if self._due(ticket, PROGRESS_MILESTONES) is None:
+            return None
+        note = self.rng.choice(texts.PROGRESS)
+        return (
+            self._when(ticket, at, PROGRESS_MILESTONES, 60, 360),
+            "progress",
+            lambda now: tickets.ticket_progress(handler, number, note=note, now=now),
+        )
+
+    def _toward_resolve(
+        self, plan: _Plan, ticket: Ticket, handler: User, at: datetime
+    ) -> Step | None:
+        """A plan to submit (again, after a rejection), a suspension, or else the resolution."""
+        number = ticket.number
         needs_plan = ticket.plan_required and ticket.plan_approved is not True
         if (needs_plan or plan.plan or plan.fate == "pending_approval") and not plan.planned:
             plan.planned = True
@@ -917,6 +929,10 @@ class _Simulation:
         chased = self._chase(plan, ticket, at, "resolve", RESOLVE_MILESTONES)
         if chased is not None:
             return chased
+        return self._resolve(ticket, handler, at)
+
+    def _resolve(self, ticket: Ticket, handler: User, at: datetime) -> Step:
+        number = ticket.number
         kind = ticket.kind
         reply = self.rng.choice(texts.REPLIES.get(kind) or texts.REPLIES["consultation"])
         validity = ""

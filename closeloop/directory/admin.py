@@ -13,7 +13,7 @@ from .services import ROLES_NEEDING_DEPARTMENT
 admin.site.login_form = AdminLoginForm
 
 
-class ChildDepartmentInline(admin.TabularInline):
+class ChildDepartmentInline(admin.TabularInline[Department, Department]):
     model = Department
     fk_name = "parent"
     fields = ("code", "name", "is_active")
@@ -24,7 +24,7 @@ class ChildDepartmentInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ("code", "name", "parent", "is_active", "member_count")
     list_filter = ("is_active", ("parent", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name")
@@ -37,7 +37,7 @@ class DepartmentAdmin(admin.ModelAdmin):
         return obj.members.count()
 
 
-class UserRoleFormSet(BaseInlineFormSet):
+class UserRoleFormSet(BaseInlineFormSet[UserRole, User]):
     """Holds the admin to the rule the services enforce: liaisons and handlers need a department."""
 
     def clean(self) -> None:
@@ -54,7 +54,7 @@ class UserRoleFormSet(BaseInlineFormSet):
             )
 
 
-class UserRoleInline(admin.TabularInline):
+class UserRoleInline(admin.TabularInline[UserRole, User]):
     model = UserRole
     formset = UserRoleFormSet
     extra = 1
@@ -74,7 +74,7 @@ class RoleListFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     list_display = (
         "username",
         "display_name",
@@ -120,7 +120,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(DutyRota)
-class DutyRotaAdmin(admin.ModelAdmin):
+class DutyRotaAdmin(admin.ModelAdmin[DutyRota]):
     list_display = ("day", "department", "user")
     list_filter = (("department", admin.RelatedOnlyFieldListFilter), "day")
     date_hierarchy = "day"

@@ -43,13 +43,13 @@ class LockoutHandler(AxesDatabaseHandler):
     AXES_LOCKOUT_PARAMETERS) instead of one limit for all."""
 
     def _rules(
-        self, request: HttpRequest, credentials: dict | None
+        self, request: HttpRequest, credentials: dict[str, Any] | None
     ) -> list[tuple[QuerySet[AccessAttempt], int]]:
         """Each rule's failures within the cool-off that this attempt counts towards."""
         limits = [limit for _parameters, limit in settings.LOCKOUT_RULES]
         return list(zip(self.get_user_attempts(request, credentials), limits, strict=True))
 
-    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         """The number axes compares with AXES_FAILURE_LIMIT, the smallest rule limit: the count
         of a rule that has reached its own limit, else a number below every limit."""
         counts = [
@@ -61,7 +61,7 @@ class LockoutHandler(AxesDatabaseHandler):
         return min(max(count for count, _limit in counts), settings.AXES_FAILURE_LIMIT - 1)
 
     def lockout_until(
-        self, request: HttpRequest, credentials: dict | None = None
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
     ) -> datetime | None:
         """When this attempt stops being locked out: for each rule past its limit, the moment
         enough of its failures have aged out of the cool-off (a record ages out whole, its
@@ -96,7 +96,7 @@ class LockoutHandler(AxesDatabaseHandler):
         ).delete()
 
 
-def lockout_until(request: HttpRequest, credentials: dict | None) -> datetime | None:
+def lockout_until(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime | None:
     handler = AxesProxyHandler.get_implementation()
     if isinstance(handler, LockoutHandler):
         return handler.lockout_until(request, credentials)
@@ -136,7 +136,7 @@ class AdminLoginForm(LoginForm, AdminAuthenticationForm):
 def lockout_response(
     request: HttpRequest,
     original_response: HttpResponse | None = None,
-    credentials: dict | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the login page the attempt came from, its form saying when to try
     again, as 429 with Retry-After. An attempt from anywhere else gets a page of its own."""

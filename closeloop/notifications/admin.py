@@ -9,7 +9,7 @@ from .models import Notification, OutboxMessage
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = ["created_at", "recipient", "kind", "text", "read_at"]
     list_filter = ["kind"]
 
@@ -26,13 +26,15 @@ class OutboxStateFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("pending", _("waiting to be sent")), ("sent", _("sent")), ("failed", _("failed"))]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> QuerySet[OutboxMessage]:
         state = self.STATES.get(self.value() or "")
         return queryset.filter(state) if state is not None else queryset
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     list_display = [
         "created_at",
         "channel",

@@ -10,7 +10,7 @@ from .models import Category, PolicyPack
 
 
 @admin.register(PolicyPack)
-class PolicyPackAdmin(admin.ModelAdmin):
+class PolicyPackAdmin(admin.ModelAdmin[PolicyPack]):
     list_display = ["name", "title", "version", "is_active", "loaded_at"]
     list_filter = ["is_active"]
     readonly_fields = ["name", "title", "version", "digest", "is_active", "loaded_at", "data"]
@@ -23,7 +23,7 @@ class PolicyPackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["code", "name", "parent", "department", "is_active"]
     list_filter = ["is_active", "department"]
     list_select_related = ["parent", "department"]

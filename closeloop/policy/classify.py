@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .schema import SEVERITY_RANK, Condition, PackSpec, TimeLimit
+from .schema import SEVERITY_RANK, Condition, IntRange, PackSpec, TimeLimit, YuanRange
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,53 @@ def band_severity(pack: PackSpec, loss: Decimal) -> str:
     return ""
 
 
+def _within(value: int | Decimal, rng: IntRange | YuanRange) -> bool:
+    """Both ends inclusive; a missing end does not bound."""
+    return (rng.min is None or value >= rng.min) and (rng.max is None or value <= rng.max)
+
+
+def _lists_hold(pack: PackSpec, cond: Condition, facts: TicketFacts) -> bool:
+    """The "any of" keys on what the ticket is and where it came from."""
+    if cond.kind is not None and facts.kind not in cond.kind:
+        return False
+    if cond.category is not None:
+        # A rule on a parent category covers its sub-categories.
+        lineage = pack.category_lineage(facts.category) if facts.category else []
+        if not set(lineage) & set(cond.category):
+            return False
+    if cond.channel is not None and facts.channel not in cond.channel:
+        return False
+    return cond.customer_type is None or facts.customer_type in cond.customer_type
+
+
+def _measures_hold(cond: Condition, facts: TicketFacts) -> bool:
+    """The ranges and the words: how many people, how much loss, what the text says."""
+    if cond.people_count is not None and not _within(facts.people_count, cond.people_count):
+        return False
+    if cond.economic_loss is not None and not _within(_loss(facts), cond.economic_loss):
+        return False
+    if cond.text_any is not None:
+        text = f"{facts.subject}\n{facts.description}".casefold()
+        if not any(word.casefold() in text for word in cond.text_any):
+            return False
+    return True
+
+
+def _flags_hold(
+    cond: Condition, facts: TicketFacts, *, urgency: str, severity: str, crisis: bool
+) -> bool:
+    """The yes/no facts and the classification so far."""
+    if cond.anonymous is not None and facts.anonymous != cond.anonymous:
+        return False
+    if cond.on_site is not None and facts.on_site != cond.on_site:
+        return False
+    if cond.urgency is not None and urgency not in cond.urgency:
+        return False
+    if cond.severity is not None and severity not in cond.severity:
+        return False
+    return not (cond.crisis is not None and crisis != cond.crisis)
+
+
 def condition_holds(
     pack: PackSpec,
     cond: Condition | None,
@@ -90,39 +137,11 @@ def condition_holds(
     """True when every key of `cond` holds for the facts (and the classification so far)."""
     if cond is None:
         return True
-    if cond.kind is not None and facts.kind not in cond.kind:
-        return False
-    if cond.category is not None:
-        lineage = pack.category_lineage(facts.category) if facts.category else []
-        if not set(lineage) & set(cond.category):
-            return False
-    if cond.channel is not None and facts.channel not in cond.channel:
-        return False
-    if cond.customer_type is not None and facts.customer_type not in cond.customer_type:
-        return False
-    if cond.people_count is not None:
-        r = cond.people_count
-        if (r.min is not None and facts.people_count < r.min) or (
-            r.max is not None and facts.people_count > r.max
-        ):
-            return False
-    if cond.economic_loss is not None:
-        loss, rng = _loss(facts), cond.economic_loss
-        if (rng.min is not None and loss < rng.min) or (rng.max is not None and loss > rng.max):
-            return False
-    if cond.text_any is not None:
-        text = f"{facts.subject}\n{facts.description}".casefold()
-        if not any(word.casefold() in text for word in cond.text_any):
-            return False
-    if cond.anonymous is not None and facts.anonymous != cond.anonymous:
-        return False
-    if cond.on_site is not None and facts.on_site != cond.on_site:
-        return False
-    if cond.urgency is not None and urgency not in cond.urgency:
-        return False
-    if cond.severity is not None and severity not in cond.severity:
-        return False
-    return not (cond.crisis is not None and crisis != cond.crisis)
+    return (
+        _lists_hold(pack, cond, facts)
+        and _measures_hold(cond, facts)
+        and _flags_hold(cond, facts, urgency=urgency, severity=severity, crisis=crisis)
+    )
 
 
 def classify(pack: PackSpec, facts: TicketFacts) -> Classification:

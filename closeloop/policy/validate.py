@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import ROLES, Condition, Demo, PackSpec, responsible_level_of
+from .schema import ROLES, Condition, Demo, PackSpec, ResponsibleLevel, responsible_level_of
 from .validate_clocks import clock_problems, reopen_clock_problems
 
 Problems = list[tuple[str, str]]
@@ -230,6 +230,10 @@ def _accept_on_register_problems(spec: PackSpec, codes: _Codes) -> Problems:
     return problems
 
 
+def _unknown_level(path: str, level: int) -> tuple[str, str]:
+    return (path, f"unknown responsible level {level} (responsible_levels)")
+
+
 def _responsible_problems(spec: PackSpec) -> list[tuple[str, str]]:
     """Responsible levels are declared once, and every use names one the pack declares, held
     by its role."""
@@ -244,21 +248,27 @@ def _responsible_problems(spec: PackSpec) -> list[tuple[str, str]]:
             levels_seen,
         )
     declared = {r.level: r for r in spec.responsible_levels}
-
-    def unknown(path: str, level: int) -> None:
-        problems.append((path, f"unknown responsible level {level} (responsible_levels)"))
-
     for i, esc in enumerate(spec.escalations):
         for j, recipient in enumerate(esc.notify):
             level = responsible_level_of(recipient)
             if level is not None and level not in declared:
-                unknown(f"escalations[{i}].notify[{j}]", level)
+                problems.append(_unknown_level(f"escalations[{i}].notify[{j}]", level))
+    problems += _approver_level_problems(spec, declared)
+    problems += _demo_level_problems(spec, declared)
+    return problems
+
+
+def _approver_level_problems(
+    spec: PackSpec, declared: dict[int, ResponsibleLevel]
+) -> list[tuple[str, str]]:
+    """The level that approves plans and extensions is held by one of their approver roles."""
+    problems: list[tuple[str, str]] = []
     for name in ("plan_approval", "extension"):
         section = getattr(spec, name)
         if section is None or section.level is None:
             continue
         if section.level not in declared:
-            unknown(f"{name}.level", section.level)
+            problems.append(_unknown_level(f"{name}.level", section.level))
         elif declared[section.level].role not in section.approver_roles:
             problems.append(
                 (
@@ -267,11 +277,19 @@ def _responsible_problems(spec: PackSpec) -> list[tuple[str, str]]:
                     f"which is not among approver_roles",
                 )
             )
+    return problems
+
+
+def _demo_level_problems(
+    spec: PackSpec, declared: dict[int, ResponsibleLevel]
+) -> list[tuple[str, str]]:
+    """A demo person at a level has that level's role."""
+    problems: list[tuple[str, str]] = []
     for i, person in enumerate(spec.demo.people if spec.demo else []):
         if person.level is None:
             continue
         if person.level not in declared:
-            unknown(f"demo.people[{i}].level", person.level)
+            problems.append(_unknown_level(f"demo.people[{i}].level", person.level))
         elif declared[person.level].role not in person.roles:
             problems.append(
                 (

@@ -54,6 +54,11 @@ def registration_clock(spec: PackSpec, kind: str) -> int | None:
 def clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
     """Every case has a clock from the moment it arrives (or the pack says why not), and every
     clock can be met by some action."""
+    return _registration_clock_problems(spec) + _unmeetable_clock_problems(spec)
+
+
+def _registration_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Each kind has a clock from registration or is listed under no_limit, never both."""
     problems: list[tuple[str, str]] = []
     untimed: dict[str, str] = {}
     for i, entry in enumerate(spec.no_limit):
@@ -84,7 +89,12 @@ def clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
                     "so it cannot be under no_limit",
                 )
             )
+    return problems
 
+
+def _unmeetable_clock_problems(spec: PackSpec) -> list[tuple[str, str]]:
+    """Clocks, and escalations' own clocks, that no action can meet from where they start."""
+    problems: list[tuple[str, str]] = []
     running_in: dict[str, set[str]] = {}
     for i, limit in enumerate(spec.time_limits):
         start = _start_of(limit)

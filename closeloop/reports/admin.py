@@ -10,7 +10,7 @@ from .models import MonthlyReport
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(admin.ModelAdmin):
+class MonthlyReportAdmin(admin.ModelAdmin[MonthlyReport]):
     list_display = ("month", "state", "generated_at", "notified_at", "published_at", "published_by")
     list_filter = ("state",)
     readonly_fields = (

@@ -29,7 +29,7 @@ class NoticeUploadForm(forms.Form):
 
 
 @admin.register(CalendarNotice)
-class CalendarNoticeAdmin(admin.ModelAdmin):
+class CalendarNoticeAdmin(admin.ModelAdmin[CalendarNotice]):
     list_display = ["year", "source", "loaded_at"]
     readonly_fields = ["year", "data", "source", "loaded_at"]
 

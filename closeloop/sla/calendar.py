@@ -410,6 +410,82 @@ def _date_parse(text: str, entry: _Entry, problems: _Problems, fieldname: str) -
         return None
 
 
+def _year_parse(problems: _Problems, year_text: str | None, year_line: int | None) -> int | None:
+    if year_text is None or not year_text.strip():
+        problems.add(year_line, "year", "missing")
+        return None
+    if not year_text.strip().isdigit() or not _YEAR_MIN <= int(year_text) <= _YEAR_MAX:
+        problems.add(
+            year_line, "year", f"{year_text!r} is not a year between {_YEAR_MIN} and {_YEAR_MAX}"
+        )
+        return None
+    return int(year_text)
+
+
+def _entry_range(entry: _Entry, problems: _Problems) -> tuple[date, date] | None:
+    """The first and last day of one entry, or None (with the problem noted) when unusable."""
+    if not entry.name.strip() and entry.kind == "holiday":
+        problems.add(entry.line, f"{entry.fieldname}.name", "a holiday needs a name")
+    start = _date_parse(entry.start, entry, problems, f"{entry.fieldname}.date")
+    end = start
+    if entry.end.strip():
+        end = _date_parse(entry.end, entry, problems, f"{entry.fieldname}.to")
+    if start is None or end is None:
+        return None
+    if end < start:
+        problems.add(
+            entry.line, f"{entry.fieldname}.to", f"range ends {end} before it starts {start}"
+        )
+        return None
+    if (end - start).days > 31:
+        problems.add(
+            entry.line, f"{entry.fieldname}.to", f"range {start}..{end} is longer than 31 days"
+        )
+        return None
+    return start, end
+
+
+@dataclass
+class _Days:
+    """The days read so far, each with the line that listed it, for the duplicate messages."""
+
+    holidays: dict[date, str] = field(default_factory=dict)
+    holiday_lines: dict[date, int] = field(default_factory=dict)
+    makeups: dict[date, str] = field(default_factory=dict)
+    makeup_lines: dict[date, int] = field(default_factory=dict)
+
+
+def _day_add(days: _Days, day: date, entry: _Entry, year: int | None, problems: _Problems) -> None:
+    fieldname = f"{entry.fieldname}.date"
+    if year is not None and day.year != year:
+        problems.add(entry.line, fieldname, f"{day} is outside the year {year}")
+    elif entry.kind == "holiday":
+        if day in days.holidays:
+            problems.add(
+                entry.line,
+                fieldname,
+                f"duplicate holiday {day} (already listed on line {days.holiday_lines[day]})",
+            )
+        else:
+            days.holidays[day] = entry.name.strip()
+            days.holiday_lines[day] = entry.line
+    elif day.weekday() < 5:
+        problems.add(
+            entry.line,
+            fieldname,
+            f"make-up working day {day} is a {day.strftime('%A')}, not a weekend day",
+        )
+    elif day in days.makeups:
+        problems.add(
+            entry.line,
+            fieldname,
+            f"duplicate make-up working day {day} (already on line {days.makeup_lines[day]})",
+        )
+    else:
+        days.makeups[day] = entry.name.strip()
+        days.makeup_lines[day] = entry.line
+
+
 def _notice_build(
     path: Path,
     problems: _Problems,
@@ -419,85 +495,32 @@ def _notice_build(
     source: str,
     example: bool,
 ) -> YearNotice:
-    year: int | None = None
-    if year_text is None or not year_text.strip():
-        problems.add(year_line, "year", "missing")
-    elif not year_text.strip().isdigit() or not _YEAR_MIN <= int(year_text) <= _YEAR_MAX:
-        problems.add(
-            year_line, "year", f"{year_text!r} is not a year between {_YEAR_MIN} and {_YEAR_MAX}"
-        )
-    else:
-        year = int(year_text)
-
-    holidays: dict[date, str] = {}
-    holiday_lines: dict[date, int] = {}
-    makeups: dict[date, str] = {}
-    makeup_lines: dict[date, int] = {}
+    year = _year_parse(problems, year_text, year_line)
+    days = _Days()
     for entry in entries:
         if entry.kind == "skip":
             continue
-        if not entry.name.strip() and entry.kind == "holiday":
-            problems.add(entry.line, f"{entry.fieldname}.name", "a holiday needs a name")
-        start = _date_parse(entry.start, entry, problems, f"{entry.fieldname}.date")
-        end = start
-        if entry.end.strip():
-            end = _date_parse(entry.end, entry, problems, f"{entry.fieldname}.to")
-        if start is None or end is None:
+        span = _entry_range(entry, problems)
+        if span is None:
             continue
-        if end < start:
-            problems.add(
-                entry.line, f"{entry.fieldname}.to", f"range ends {end} before it starts {start}"
-            )
-            continue
-        if (end - start).days > 31:
-            problems.add(
-                entry.line, f"{entry.fieldname}.to", f"range {start}..{end} is longer than 31 days"
-            )
-            continue
-        day = start
+        day, end = span
         while day <= end:
-            if year is not None and day.year != year:
-                problems.add(
-                    entry.line, f"{entry.fieldname}.date", f"{day} is outside the year {year}"
-                )
-            elif entry.kind == "holiday":
-                if day in holidays:
-                    problems.add(
-                        entry.line,
-                        f"{entry.fieldname}.date",
-                        f"duplicate holiday {day} (already listed on line {holiday_lines[day]})",
-                    )
-                else:
-                    holidays[day] = entry.name.strip()
-                    holiday_lines[day] = entry.line
-            else:
-                if day.weekday() < 5:
-                    problems.add(
-                        entry.line,
-                        f"{entry.fieldname}.date",
-                        f"make-up working day {day} is a {day.strftime('%A')}, not a weekend day",
-                    )
-                elif day in makeups:
-                    problems.add(
-                        entry.line,
-                        f"{entry.fieldname}.date",
-                        f"duplicate make-up working day {day} "
-                        f"(already on line {makeup_lines[day]})",
-                    )
-                else:
-                    makeups[day] = entry.name.strip()
-                    makeup_lines[day] = entry.line
+            _day_add(days, day, entry, year, problems)
             day += DAY
-    for day in sorted(set(holidays) & set(makeups)):
+    for day in sorted(set(days.holidays) & set(days.makeups)):
         problems.add(
-            makeup_lines[day],
+            days.makeup_lines[day],
             "makeup_days.date",
-            f"{day} is both a holiday (line {holiday_lines[day]}) and a make-up working day",
+            f"{day} is both a holiday (line {days.holiday_lines[day]}) and a make-up working day",
         )
     problems.raise_if_any()
     assert year is not None
     return YearNotice(
-        year=year, holidays=holidays, makeup_days=makeups, source=source, example=example
+        year=year,
+        holidays=days.holidays,
+        makeup_days=days.makeups,
+        source=source,
+        example=example,
     )
 
 

@@ -135,21 +135,14 @@ def _names_join(names: list[str]) -> str:
 # --- explanation of the days between ------------------------------------------------------
 
 
-def _skipped_lines(cal: WorkCalendar, first: date, last: date) -> list[str]:
-    """Lines for the non-working days skipped and make-up days counted in [first, last].
+# Each part of the explanation gives its dated lines (sorted together later) and its summary.
+_Lines = tuple[list[tuple[date, str]], list[str]]
 
-    `last` is the due day (a working day) so a make-up day that is itself the due day shows.
-    Lines come in date order; past a few, holiday periods and make-up days are summed up.
-    Uses the calendar's sorted holiday and make-up lists and a weekday formula, so a long
-    span costs no more than its few holiday periods.
-    """
-    if last < first:
-        return []
+
+def _holiday_lines(holidays: list[tuple[date, str]]) -> _Lines:
+    """One line per holiday period (consecutive holidays together), past a few a sum."""
     dated: list[tuple[date, str]] = []
     summary: list[str] = []
-    holidays = cal.holidays_between(first, last)
-    makeups = cal.makeup_days_between(first, last)
-
     groups: list[tuple[date, date, list[str]]] = []
     for day, name in holidays:
         if groups and groups[-1][1] + DAY == day:
@@ -175,15 +168,19 @@ def _skipped_lines(cal: WorkCalendar, first: date, last: date) -> list[str]:
             )
             % {"count": count, "periods": len(rest)}
         )
+    return dated, summary
 
-    for day, name in makeups[:_MAX_HOLIDAY_LINES]:
-        dated.append(
-            (
-                day,
-                _("Counted %(day)s (%(weekday)s): make-up working day for %(name)s")
-                % {"day": day.isoformat(), "weekday": _weekday_name(day), "name": name},
-            )
+
+def _makeup_lines(makeups: list[tuple[date, str]]) -> _Lines:
+    dated: list[tuple[date, str]] = [
+        (
+            day,
+            _("Counted %(day)s (%(weekday)s): make-up working day for %(name)s")
+            % {"day": day.isoformat(), "weekday": _weekday_name(day), "name": name},
         )
+        for day, name in makeups[:_MAX_HOLIDAY_LINES]
+    ]
+    summary: list[str] = []
     if len(makeups) > _MAX_HOLIDAY_LINES:
         count = len(makeups) - _MAX_HOLIDAY_LINES
         summary.append(
@@ -194,7 +191,16 @@ def _skipped_lines(cal: WorkCalendar, first: date, last: date) -> list[str]:
             )
             % {"count": count}
         )
+    return dated, summary
 
+
+def _weekend_lines(
+    first: date,
+    last: date,
+    holidays: list[tuple[date, str]],
+    makeups: list[tuple[date, str]],
+) -> _Lines:
+    """The plain weekend days: listed when a few in a short span, otherwise counted."""
     lo, hi = first.toordinal(), last.toordinal()
     weekend_days = (hi - lo + 1) - (weekdays_before(hi + 1) - weekdays_before(lo))
     weekend_days -= sum(1 for day, _n in holidays if is_weekend_ordinal(day.toordinal()))
@@ -210,15 +216,41 @@ def _skipped_lines(cal: WorkCalendar, first: date, last: date) -> list[str]:
                 runs[-1] = (runs[-1][0], day)
             else:
                 runs.append((day, day))
-        for start, end in runs:
-            dated.append((start, _("Skipped %(days)s: weekend") % {"days": _fmt_range(start, end)}))
-    elif weekend_days > 0:
-        summary.append(
-            ngettext(
-                "Skipped %(count)d weekend day", "Skipped %(count)d weekend days", weekend_days
-            )
-            % {"count": weekend_days}
-        )
+        dated = [
+            (start, _("Skipped %(days)s: weekend") % {"days": _fmt_range(start, end)})
+            for start, end in runs
+        ]
+        return dated, []
+    if weekend_days > 0:
+        summary = ngettext(
+            "Skipped %(count)d weekend day", "Skipped %(count)d weekend days", weekend_days
+        ) % {"count": weekend_days}
+        return [], [summary]
+    return [], []
+
+
+def _skipped_lines(cal: WorkCalendar, first: date, last: date) -> list[str]:
+    """Lines for the non-working days skipped and make-up days counted in [first, last].
+
+    `last` is the due day (a working day) so a make-up day that is itself the due day shows.
+    Lines come in date order; past a few, holiday periods and make-up days are summed up.
+    Uses the calendar's sorted holiday and make-up lists and a weekday formula, so a long
+    span costs no more than its few holiday periods.
+    """
+    if last < first:
+        return []
+    holidays = cal.holidays_between(first, last)
+    makeups = cal.makeup_days_between(first, last)
+    dated: list[tuple[date, str]] = []
+    summary: list[str] = []
+    for part_dated, part_summary in (
+        _holiday_lines(holidays),
+        _makeup_lines(makeups),
+        _weekend_lines(first, last, holidays, makeups),
+    ):
+        dated += part_dated
+        summary += part_summary
+    # A stable sort: on one day, the holiday line comes before the make-up and weekend lines.
     dated.sort(key=lambda item: item[0])
     return [line for _day, line in dated] + summary
 

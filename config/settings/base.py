@@ -6,9 +6,16 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from closeloop.common import generics
+
+# First, before any module that does so is imported: Django classes the type stubs make
+# generic may be written with their type arguments, as in `admin.ModelAdmin[Ticket]`.
+generics.generics_allow()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -132,7 +139,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     """DATABASE_URL wins; otherwise the embedded SQLite file under DATA_DIR."""
     url = env.str("DATABASE_URL", default="")
     if url:
@@ -165,7 +172,7 @@ CACHE_URL = env.str("CACHE_URL", default="")
 CACHE_TABLE = "closeloop_cache"
 
 
-def _caches() -> dict:
+def _caches() -> dict[str, Any]:
     prefix = env.str("CACHE_KEY_PREFIX", default="closeloop")
     if not CACHE_URL:
         # The database cache culls a third of its rows past MAX_ENTRIES, spent challenges with
@@ -323,9 +330,9 @@ HUEY_REDIS_URL = env.str("HUEY_REDIS_URL", default="")
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
 
 
-def _huey(immediate: bool) -> dict:
+def _huey(immediate: bool) -> dict[str, Any]:
     """djhuey builds its Huey instance from this dict when the app registry loads."""
-    config: dict = {
+    config: dict[str, Any] = {
         "name": "closeloop",
         "immediate": immediate,
         "utc": True,

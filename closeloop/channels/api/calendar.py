@@ -28,7 +28,7 @@ class DeadlineQuerySerializer(StrictSerializer):
     roll_forward = serializers.BooleanField(default=False)
 
 
-class DeadlineAnswerSerializer(serializers.Serializer):
+class DeadlineAnswerSerializer(serializers.Serializer[Any]):
     due_at = serializers.DateTimeField()
     provisional = serializers.BooleanField()
     explanation = serializers.ListField(child=serializers.CharField())

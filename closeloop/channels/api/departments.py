@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from closeloop.directory.models import Department
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
     parent: Any = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="code", read_only=True, allow_null=True
     )

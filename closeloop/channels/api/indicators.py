@@ -20,7 +20,7 @@ class IndicatorQuerySerializer(StrictSerializer):
     """Days in the centre's time zone, both included: from=2026-10-01&to=2026-10-31 is
     October."""
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # "from" is a Python keyword, so the fields cannot be class attributes.
         return {
             "from": serializers.DateField(validators=[validate_date_range]),

@@ -11,7 +11,7 @@ from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(serializers.ModelSerializer[Category]):
     parent: Any = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="code", read_only=True, allow_null=True
     )

@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from closeloop.common.paging import page_rows
 
 
-class TwoStepPaginator(DjangoPaginator):
+class TwoStepPaginator(DjangoPaginator[Any]):
     """Django's paginator, reading a queryset's page by ids first (`common.paging`)."""
 
-    def page(self, number: Any) -> Page:
+    def page(self, number: Any) -> Page[Any]:
         if not isinstance(self.object_list, QuerySet):
             return super().page(number)
         number = self.validate_number(number)

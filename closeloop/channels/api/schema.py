@@ -22,7 +22,7 @@ ERRORS_DOC = {
 }
 
 
-class ErrorDetailSerializer(serializers.Serializer):
+class ErrorDetailSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Stable and machine-readable, e.g. `not_found`.")
     message = serializers.CharField(help_text="For people, in the request's language.")
     details = serializers.DictField(
@@ -31,7 +31,7 @@ class ErrorDetailSerializer(serializers.Serializer):
     )
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     """Every error of this API: `{"error": {"code", "message", "details"}}`."""
 
     error = ErrorDetailSerializer()

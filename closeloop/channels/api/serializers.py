@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer[Any]):
     """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -24,7 +24,7 @@ class VersionedSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False, min_value=1, max_value=2_147_483_647)
 
 
-class BuiltOnceModelSerializer(serializers.ModelSerializer):
+class BuiltOnceModelSerializer(serializers.ModelSerializer[Any]):
     """A ModelSerializer that reads its model once per class, not once per use.
 
     DRF rebuilds a ModelSerializer's fields from the model's metadata every time one is used:
@@ -34,9 +34,9 @@ class BuiltOnceModelSerializer(serializers.ModelSerializer):
     copy re-runs its constructor), a nested serializer deeply, as DRF does.
     """
 
-    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
+    _built_fields: ClassVar[dict[str, serializers.Field[Any, Any, Any, Any]] | None] = None
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         cls = type(self)
         built = cls.__dict__.get("_built_fields")
         if built is None:

@@ -1,9 +1,11 @@
 """Template helpers of the workbench: the top bar, event summaries, deadline badges."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -160,6 +162,36 @@ def _customer_field_label(name: str) -> Any:
         return name
 
 
+def _choice_label(choices: type[models.TextChoices]) -> Callable[[Any], Any]:
+    """The label of a known choice; anything else (an older payload) as it was stored."""
+    return lambda value: choices(value).label if value in choices.values else value
+
+
+def _moment_text(value: Any) -> Any:
+    return _local_time(value) if isinstance(value, str) else value
+
+
+def _changed_fields(value: Any) -> Any:
+    # A customer record's changed fields, by their labels.
+    if not isinstance(value, list):
+        return value
+    return ", ".join(str(_customer_field_label(name)) for name in value)
+
+
+# How a payload value reads, for the keys whose stored form is a code or a moment.
+PAYLOAD_FORMATS: dict[str, Callable[[Any], Any]] = {
+    "due_at": _moment_text,
+    "until": _moment_text,
+    "severity": _choice_label(Severity),
+    "satisfaction": _choice_label(Satisfaction),
+    "approved": lambda value: _("yes") if value else _("no"),
+    "milestone": lambda value: MILESTONE_LABELS.get(value, value),
+    "method": _choice_label(ReplyMethod),
+    "via": lambda value: _("public portal") if value == "portal" else _("staff"),
+    "fields": _changed_fields,
+}
+
+
 @register.filter
 def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
     """The parts of an event's payload a person reads, labelled, in a stable order."""
@@ -170,22 +202,9 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
         value = payload.get(key)
         if value in (None, "", [], {}):
             continue
-        if key in ("due_at", "until") and isinstance(value, str):
-            value = _local_time(value)
-        elif key == "severity":
-            value = Severity(value).label if value in Severity.values else value
-        elif key == "satisfaction":
-            value = Satisfaction(value).label if value in Satisfaction.values else value
-        elif key == "approved":
-            value = _("yes") if value else _("no")
-        elif key == "milestone":
-            value = MILESTONE_LABELS.get(value, value)
-        elif key == "method":
-            value = ReplyMethod(value).label if value in ReplyMethod.values else value
-        elif key == "via":
-            value = _("public portal") if value == "portal" else _("staff")
-        elif key == "fields" and isinstance(value, list):  # a customer record's changed fields
-            value = ", ".join(str(_customer_field_label(name)) for name in value)
+        formatted = PAYLOAD_FORMATS.get(key)
+        if formatted is not None:
+            value = formatted(value)
         out.append((label, str(value)))
     files = payload.get("attachments")
     if isinstance(files, list) and files:
