@@ -8,14 +8,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from closeloop.common import generics
-
 # First, before any module that does so is imported: Django classes the type stubs make
 # generic may be written with their type arguments, as in `admin.ModelAdmin[Ticket]`.
-generics.generics_allow()
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
