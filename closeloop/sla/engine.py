@@ -50,7 +50,6 @@ def deadlines_on_action(ticket: Ticket, action: Action, actor: User | None, now:
     if not plan:
         return
     cal = calendar_for(plan["calendar"])
-    effect = action.clock
     # A ticket being registered has no deadlines yet.
     registering = action.name == "register"
     open_now: list[Deadline] = (
@@ -59,18 +58,38 @@ def deadlines_on_action(ticket: Ticket, action: Action, actor: User | None, now:
     # A correction (quality inspection) runs on after the ticket is closed: it is the agent's
     # re-contact of the customer, met only by `quality.services.correction_done`.
     running = [d for d in open_now if d.milestone != "correction"]
+    open_now += _running_clocks_apply(ticket, action, actor, running, now, cal)
+    if ticket.status not in FINAL_STATUSES:
+        open_now += _clocks_start(ticket, action, plan, open_now, now, cal, registering)
+    _summarise(
+        ticket,
+        [(d.due_at, d.state) for d in open_now if d.closed_at is None and d.paused_at is None],
+    )
 
+
+def _running_clocks_apply(
+    ticket: Ticket,
+    action: Action,
+    actor: User | None,
+    running: list[Deadline],
+    now: datetime,
+    cal: WorkCalendar,
+) -> list[Deadline]:
+    """Meet, stop, pause, resume and hold the running clocks; return the recurring clocks that
+    follow the ones met."""
+    effect = action.clock
     met = set(effect.meets)
     if effect.leader_meets and actor is not None and actor.has_role(Role.LEADER):
         met |= effect.leader_meets  # a leader's written instruction (批示) on the case
     # Whatever the action, a ticket that ends (a visit that closes it too) stops every clock.
     stops = Stop.ALL if ticket.status in FINAL_STATUSES else effect.stops
     work_ends = stops in (Stop.ALL, Stop.WORK)
-    for deadline in running:
-        if deadline.milestone in met:
-            following = _meet(deadline, now, cal, ticket, recur=not work_ends)
-            if following is not None:
-                open_now.append(following)
+    following = [
+        f
+        for deadline in running
+        if deadline.milestone in met
+        and (f := _meet(deadline, now, cal, ticket, recur=not work_ends)) is not None
+    ]
     if stops is Stop.ALL:
         _stop(running, now)
     elif stops is Stop.WORK:
@@ -83,51 +102,65 @@ def deadlines_on_action(ticket: Ticket, action: Action, actor: User | None, now:
     elif effect.resumes:
         for deadline in running:
             _resume(deadline, now, cal)
-    if effect.hold is Hold.ALL:
-        for deadline in running:
-            _department_holds(deadline, ticket)
-    elif effect.hold is Hold.RUNNING:
-        # The department that receives the ticket holds its running clocks from now on.
-        for deadline in running:
-            if deadline.closed_at is None:
-                _department_holds(deadline, ticket)
+    # The department that receives the ticket holds its running clocks from now on.
+    held = {Hold.ALL: running, Hold.RUNNING: [d for d in running if d.closed_at is None]}
+    for deadline in held.get(effect.hold, []):
+        _department_holds(deadline, ticket)
+    return following
 
-    starts = list(effect.starts)
+
+def _clocks_start(
+    ticket: Ticket,
+    action: Action,
+    plan: dict[str, Any],
+    open_now: list[Deadline],
+    now: datetime,
+    cal: WorkCalendar,
+    registering: bool,
+) -> list[Deadline]:
+    """Start the plan's clocks whose start event the action emits; return them."""
+    starts = list(action.clock.starts)
     # A reopen, or a dissatisfied visit that sends the ticket back to work (not one that
     # closes it or leaves it resolved).
-    reopened = effect.reopens and ticket.status in OPEN_STATUSES
+    reopened = action.clock.reopens and ticket.status in OPEN_STATUSES
     if reopened:
         starts.append("reopened")
-    if ticket.status not in FINAL_STATUSES:
-        active = {d.milestone for d in open_now if d.closed_at is None}
-        for milestone, rule in plan["limits"].items():
-            start_event = rule.get("start") or DEFAULT_START.get(milestone)
-            wanted = start_event in starts or (reopened and milestone in ON_REOPEN)
-            if reopened and ticket.department_id and milestone == "department_response":
-                wanted = True
-            if (
-                "dispatched" in starts
-                and start_event == "registered"
-                and milestone in DEPARTMENT_MILESTONES
-                and milestone not in active
-                and ticket.deadlines.filter(milestone=milestone).exists()
-            ):
-                # A department's clock that ran from the first report (road rescue: 12 h)
-                # starts afresh for the next department once a transfer stopped it.
-                wanted, start_event = True, "dispatched"
-            if wanted and milestone not in active:
-                # A case's own clock starts when it really arrived (a letter's day of
-                # receipt), not when it was typed in.
-                start = ticket.received_at if start_event == "registered" and not reopened else now
-                started = deadline_start(
-                    ticket, milestone, rule, start, cal, sequence=1 if registering else None
-                )
-                open_now.append(started)
-                active.add(milestone)
-    _summarise(
-        ticket,
-        [(d.due_at, d.state) for d in open_now if d.closed_at is None and d.paused_at is None],
-    )
+    active = {d.milestone for d in open_now if d.closed_at is None}
+    started: list[Deadline] = []
+    for milestone, rule in plan["limits"].items():
+        if milestone in active:
+            continue
+        start_event = _start_event(ticket, milestone, rule, starts, reopened)
+        if start_event is None:
+            continue
+        # A case's own clock starts when it really arrived (a letter's day of receipt), not
+        # when it was typed in.
+        start = ticket.received_at if start_event == "registered" and not reopened else now
+        started.append(
+            deadline_start(ticket, milestone, rule, start, cal, sequence=1 if registering else None)
+        )
+        active.add(milestone)
+    return started
+
+
+def _start_event(
+    ticket: Ticket, milestone: str, rule: dict[str, Any], starts: list[str], reopened: bool
+) -> str | None:
+    """The event that starts a clock not running now, or None if this action starts none."""
+    start_event = rule.get("start") or DEFAULT_START.get(milestone)
+    if (
+        "dispatched" in starts
+        and start_event == "registered"
+        and milestone in DEPARTMENT_MILESTONES
+        and ticket.deadlines.filter(milestone=milestone).exists()
+    ):
+        # A department's clock that ran from the first report (road rescue: 12 h) starts
+        # afresh for the next department once a transfer stopped it.
+        return "dispatched"
+    wanted = start_event in starts or (reopened and milestone in ON_REOPEN)
+    if reopened and ticket.department_id and milestone == "department_response":
+        wanted = True
+    return start_event if wanted else None
 
 
 def deadline_start(
