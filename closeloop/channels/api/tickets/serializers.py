@@ -211,7 +211,7 @@ class RevealPhoneSerializer(StrictSerializer):
     """No body: the reveal is of the caller's own ticket, as it stands."""
 
 
-class RevealedPhoneSerializer(serializers.Serializer):
+class RevealedPhoneSerializer(serializers.Serializer[Any]):
     number = serializers.CharField()
     phone = serializers.CharField()
 
@@ -320,7 +320,7 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-class CustomerOutSerializer(serializers.Serializer):
+class CustomerOutSerializer(serializers.Serializer[Any]):
     masked = serializers.BooleanField()
     type = serializers.CharField(allow_null=True)
     name = serializers.CharField()
@@ -331,25 +331,25 @@ class CustomerOutSerializer(serializers.Serializer):
     address = serializers.CharField()
 
 
-class RespondentOutSerializer(serializers.Serializer):
+class RespondentOutSerializer(serializers.Serializer[Any]):
     department = serializers.CharField(allow_null=True)
     staff = serializers.CharField()
 
 
-class LocationOutSerializer(serializers.Serializer):
+class LocationOutSerializer(serializers.Serializer[Any]):
     address = serializers.CharField()
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
     lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
 
 
-class EnclosureOutSerializer(serializers.Serializer):
+class EnclosureOutSerializer(serializers.Serializer[Any]):
     item = serializers.CharField()
     quantity = serializers.IntegerField()
     disposition = serializers.ChoiceField(EnclosureDisposition.choices)
     note = serializers.CharField(allow_blank=True)
 
 
-class CompensationOutSerializer(serializers.Serializer):
+class CompensationOutSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     note = serializers.CharField(allow_blank=True)
@@ -368,7 +368,7 @@ class EventSerializer(BuiltOnceModelSerializer):
         return event.actor.username if event.actor else None
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     filename = serializers.CharField()
     content_type = serializers.CharField()
@@ -482,11 +482,11 @@ class TicketSerializer(BuiltOnceModelSerializer):
         return ticket.is_repeat if self._links_shown(ticket) else None
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_repeat_candidates(self, ticket: Ticket) -> list[dict]:
+    def get_repeat_candidates(self, ticket: Ticket) -> list[dict[str, Any]]:
         return selectors.repeat_candidates_shown(ticket, self.context["viewer"])
 
     @extend_schema_field(CustomerOutSerializer(allow_null=True))
-    def get_customer(self, ticket: Ticket) -> dict | None:
+    def get_customer(self, ticket: Ticket) -> dict[str, Any] | None:
         return selectors.customer_view(ticket, self.context["viewer"])
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
@@ -494,7 +494,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
         return selectors.fields_view(ticket, self.context["viewer"])
 
     @extend_schema_field(RespondentOutSerializer(allow_null=True))
-    def get_respondent(self, ticket: Ticket) -> dict | None:
+    def get_respondent(self, ticket: Ticket) -> dict[str, Any] | None:
         if ticket.respondent_department_id is None and not ticket.respondent_staff:
             return None
         department = ticket.respondent_department
@@ -504,7 +504,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
         }
 
     @extend_schema_field(LocationOutSerializer(allow_null=True))
-    def get_location(self, ticket: Ticket) -> dict | None:
+    def get_location(self, ticket: Ticket) -> dict[str, Any] | None:
         if not ticket.location_address and ticket.location_lat is None:
             return None
         return {
@@ -514,14 +514,14 @@ class TicketSerializer(BuiltOnceModelSerializer):
         }
 
     @extend_schema_field(EnclosureOutSerializer(many=True))
-    def get_enclosures(self, ticket: Ticket) -> list[dict]:
+    def get_enclosures(self, ticket: Ticket) -> list[dict[str, Any]]:
         return [
             {"item": e.item, "quantity": e.quantity, "disposition": e.disposition, "note": e.note}
             for e in ticket.enclosures.all()
         ]
 
     @extend_schema_field(AttachmentSerializer(many=True))
-    def get_attachments(self, ticket: Ticket) -> list[dict]:
+    def get_attachments(self, ticket: Ticket) -> list[dict[str, Any]]:
         return [
             {
                 "id": a.pk,
@@ -534,7 +534,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
         ]
 
     @extend_schema_field(CompensationOutSerializer(allow_null=True))
-    def get_compensation(self, ticket: Ticket) -> dict | None:
+    def get_compensation(self, ticket: Ticket) -> dict[str, Any] | None:
         if not ticket.compensation_kind:
             return None
         return {
@@ -544,7 +544,7 @@ class TicketSerializer(BuiltOnceModelSerializer):
         }
 
 
-class DeadlineSerializer(serializers.Serializer):
+class DeadlineSerializer(serializers.Serializer[Any]):
     milestone = serializers.CharField()
     sequence = serializers.IntegerField()
     started_at = serializers.DateTimeField()
@@ -569,6 +569,6 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
     @extend_schema_field(DeadlineSerializer(many=True))
-    def get_deadlines(self, ticket: Ticket) -> list[dict]:
+    def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:
         rows = ticket.deadlines.select_related("department", "handler").order_by("started_at", "id")
         return [deadline_view(d) for d in rows]
