@@ -288,6 +288,28 @@ def peer_compare(rep: Any, ours: list[dict[str, Any]], peer: list[dict[str, Any]
 # --------------------------------------------------------------------------- main
 
 
+def _measure(rep: Any, sizes: Any, people: Any, env: dict[str, str], phases: set[str]) -> None:
+    """The measuring phases asked for, in their fixed order."""
+    from . import measure
+
+    if "intake" in phases:
+        progress("intake: services vs bare inserts")
+        measure.phase_intake(rep, sizes, people)
+    if phases & {"api", "reads", "memory"}:
+        progress("HTTP: gunicorn on 127.0.0.1")
+        measure.phase_http(rep, sizes, people, env, phases, os.cpu_count() or 1)
+    if "search" in phases:
+        progress("ledger search: the ledger, the API's ?q=, exports, counts")
+        measure.phase_search(rep, sizes, people)
+    if "indicators" in phases:
+        progress("indicators (baseline)")
+        measure.phase_indicators(rep, sizes)
+    if "sweep" in phases:
+        progress("deadline arithmetic and sweep")
+        measure.phase_arithmetic(rep, sizes)
+        measure.phase_sweep(rep, sizes, env)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.child_sweep is not None:
@@ -386,22 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         # loaded so far is kept out of the garbage collector's full passes.
         gc.collect()
         gc.freeze()
-        if "intake" in phases:
-            progress("intake: services vs bare inserts")
-            measure.phase_intake(rep, sizes, people)
-        if phases & {"api", "reads", "memory"}:
-            progress("HTTP: gunicorn on 127.0.0.1")
-            measure.phase_http(rep, sizes, people, env, phases, os.cpu_count() or 1)
-        if "search" in phases:
-            progress("ledger search: the ledger, the API's ?q=, exports, counts")
-            measure.phase_search(rep, sizes, people)
-        if "indicators" in phases:
-            progress("indicators (baseline)")
-            measure.phase_indicators(rep, sizes)
-        if "sweep" in phases:
-            progress("deadline arithmetic and sweep")
-            measure.phase_arithmetic(rep, sizes)
-            measure.phase_sweep(rep, sizes, env)
+        _measure(rep, sizes, people, env, phases)
         ours = list(rep.lines)
         over = measure.over_budget()  # the peer harness has its own limits
         if args.peer:
