@@ -194,6 +194,7 @@ def _demo_ensure(pack: Any) -> list[Any]:
             password=person.password,
             display_name=person.display_name,
             responsible_level=person.level,
+            responsible_levels={r.level: r.role for r in pack.responsible_levels},
         )
     rota = policy.pack_demo_duty_rota(pack)
     if rota and not DutyRota.objects.exists():
@@ -340,8 +341,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     from closeloop.directory.services import user_create
+    from closeloop.policy.services import pack_active
 
     _require_migrated()
+    levels = {r.level: r.role for r in pack_active().responsible_levels} if args.level else {}
     user = user_create(
         username=args.username,
         roles=args.roles,
@@ -349,6 +352,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         password=args.password,
         display_name=args.display_name or "",
         responsible_level=args.level,
+        responsible_levels=levels,
     )
     roles = ", ".join(sorted(user.role_set))
     where = f" in {user.department.code}" if user.department else ""
@@ -434,7 +438,7 @@ def cmd_pack_load(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from closeloop.sla.services import deadlines_sweep
+    from closeloop.sla.sweep import deadlines_sweep
 
     _require_migrated()
     result = deadlines_sweep()
@@ -447,7 +451,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calendar_load(args: argparse.Namespace) -> int:
     from closeloop.sla.calendar import notice_parse
-    from closeloop.sla.services import calendar_notice_store
+    from closeloop.sla.notices import calendar_notice_store
 
     _require_migrated()
     notice = notice_parse(args.file)
@@ -461,7 +465,7 @@ def cmd_calendar_load(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar_status(args: argparse.Namespace) -> int:
-    from closeloop.sla.services import calendar_status
+    from closeloop.sla.notices import calendar_status
 
     _require_migrated()
     status = calendar_status()

@@ -61,7 +61,8 @@ from closeloop.policy.classify import TicketFacts, classify
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import calendar_for, plan_for, time_limit_of
+from closeloop.sla.notices import calendar_for
+from closeloop.sla.plan import plan_for, time_limit_of
 from closeloop.sla.timelimits import deadline_compute
 from closeloop.tickets.models import (
     Assignment,

@@ -911,7 +911,7 @@ def child_sweep(share: float, seed: int) -> dict[str, Any]:
     import os
 
     from closeloop.sla.models import Deadline
-    from closeloop.sla.services import deadlines_sweep
+    from closeloop.sla.sweep import deadlines_sweep
 
     now = datetime.now(UTC).replace(microsecond=0)
     candidates = list(

@@ -8,3 +8,19 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted (a ticket's timeline, an
+    article's versions): history others rely on, so a change is a new row."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"{type(self).__name__} rows are append-only")

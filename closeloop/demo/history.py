@@ -41,9 +41,11 @@ from closeloop.policy.schema import PackSpec, walk_categories
 from closeloop.policy.services import pack_active, pack_demo_people
 from closeloop.reports import monthly
 from closeloop.sla import clock
+from closeloop.sla.engine import EMITS
 from closeloop.sla.milestones import AFTER_RESOLVE, DEFAULT_START, MET_BY
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import EMITS, calendar_for, deadlines_sweep
+from closeloop.sla.notices import calendar_for
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.sla.timelimits import TimeLimit, deadline_compute
 from closeloop.tickets import services as tickets
 from closeloop.tickets.choices import (
@@ -64,7 +66,7 @@ DEMO_SEED = 12
 HISTORY_MONTHS = 3
 # Channels on which a matter reaches staff only while the centre is open.
 STAFFED_CHANNELS = {Channel.PHONE, Channel.VISIT, Channel.ON_SITE, Channel.LETTER}
-# The deadlines a step meets (sla.services.MET_BY): the step that runs late runs past them.
+# The deadlines a step meets (sla.milestones.MET_BY): the step that runs late runs past them.
 RESOLVE_MILESTONES = {"resolve", "reply", "department_response", "suggestion_feedback",
                       "first_contact", "progress_report", "supervision"}  # fmt: skip
 PROGRESS_MILESTONES = {"first_contact", "department_response", "progress_report", "supervision"}

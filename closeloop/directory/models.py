@@ -6,6 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from .roles import CENTRE_ROLES, IDENTITY_ROLES, Role
 
 
+class DepartmentManager(models.Manager["Department"]):
+    def subtree_ids(self, department_id: int) -> frozenset[int]:
+        """The department and every department below it. Departments are few, so one query
+        loads the whole tree."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in self.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found = {department_id}
+        frontier = [department_id]
+        while frontier:
+            below = [c for parent in frontier for c in children.get(parent, []) if c not in found]
+            found.update(below)
+            frontier = below
+        return frozenset(found)
+
+
 class Department(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -18,6 +34,8 @@ class Department(models.Model):
         related_name="children",
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = DepartmentManager()
 
     class Meta:
         verbose_name = _("department")
@@ -73,9 +91,9 @@ class User(AbstractUser):
     def department_scope(self) -> frozenset[int]:
         """Departments whose tickets this person's department role reaches: their own and
         every department below it."""
-        from .selectors import department_subtree_ids
-
-        return department_subtree_ids(self.department_id) if self.department_id else frozenset()
+        if not self.department_id:
+            return frozenset()
+        return Department.objects.subtree_ids(self.department_id)
 
     @property
     def is_centre_staff(self) -> bool:

@@ -8,7 +8,7 @@ leaves the database as it was.
 import datetime
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -66,22 +66,21 @@ def _check_department_for_roles(roles: list[str], department: Department | None)
         )
 
 
-def _check_responsible_level(level: int | None, roles: list[str]) -> None:
+def _check_responsible_level(
+    level: int | None, roles: list[str], declared: Mapping[int, str]
+) -> None:
     if level is None:
         return
-    from closeloop.policy.services import pack_active  # policy builds on directory, not back
-
-    declared = {r.level: r for r in pack_active().responsible_levels}
     if level not in declared:
         known = ", ".join(str(n) for n in sorted(declared)) or "none"
         raise ValidationFailed(
             f"The policy pack has no responsible level {level} (its levels: {known}).",
             details={"responsible_level": "unknown level"},
         )
-    if declared[level].role not in roles:
+    if declared[level] not in roles:
         raise ValidationFailed(
-            f"Responsible level {level} is held by a {declared[level].role}.",
-            details={"responsible_level": f"needs the role {declared[level].role!r}"},
+            f"Responsible level {level} is held by a {declared[level]}.",
+            details={"responsible_level": f"needs the role {declared[level]!r}"},
         )
 
 
@@ -131,9 +130,12 @@ def user_create(
     password: str | None = None,
     display_name: str = "",
     responsible_level: int | None = None,
+    responsible_levels: Mapping[int, str] | None = None,
 ) -> User:
     """Create a member of staff. Without a password they can use the API by token only.
-    `responsible_level`: a level of the active pack's responsible persons, held by its role."""
+    `responsible_level`: one of `responsible_levels`, the pack's levels of responsible persons
+    (level → the role that holds it), which the caller reads from the pack: the directory sits
+    below the policy packs and does not read them."""
     username = (username or "").strip()
     display_name = (display_name or "").strip()
     if not username:
@@ -160,7 +162,7 @@ def user_create(
         _department_by_code(department_code, field="department") if department_code else None
     )
     _check_department_for_roles(cleaned_roles, department)
-    _check_responsible_level(responsible_level, cleaned_roles)
+    _check_responsible_level(responsible_level, cleaned_roles, responsible_levels or {})
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(
             f"User {username!r} already exists.", details={"username": "already exists"}

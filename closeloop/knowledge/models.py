@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.common.models import TimeStampedModel
+from closeloop.common.models import AppendOnlyModel, TimeStampedModel
 
 
 class ArticleStatus(models.TextChoices):
@@ -87,7 +87,7 @@ class Article(TimeStampedModel):
         )
 
 
-class ArticleVersion(models.Model):
+class ArticleVersion(AppendOnlyModel):
     """One saved state of an article. Append-only: never updated, never deleted."""
 
     article = models.ForeignKey(
@@ -128,14 +128,6 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} v{self.number}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise RuntimeError("article versions are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("article versions are append-only")
 
 
 class KnowledgeUse(models.Model):

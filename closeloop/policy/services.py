@@ -19,7 +19,8 @@ from closeloop.common.errors import Conflict, NotFound, ValidationFailed
 from closeloop.directory.models import Department, DutyRota, User
 
 from .models import Category, PolicyPack
-from .schema import PackSpec, pack_problems, walk_categories, walk_departments
+from .schema import PackSpec, walk_categories, walk_departments
+from .validate import pack_problems
 
 PACK_FILE = "pack.yaml"
 

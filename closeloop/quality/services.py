@@ -27,8 +27,9 @@ from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify
 from closeloop.policy.schema import Quality
 from closeloop.policy.services import pack_active
-from closeloop.sla import services as sla
+from closeloop.sla import engine as sla
 from closeloop.sla.models import Deadline, DeadlineState
+from closeloop.sla.notices import calendar_for
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Status
 from closeloop.tickets.events import event_record
@@ -250,7 +251,7 @@ def _calendar(ticket: Ticket) -> Any:
         "business_hours": pack.business_hours,
         "tz": pack.timezone,
     }
-    return sla.calendar_for(spec)
+    return calendar_for(spec)
 
 
 def _correction_open(
@@ -328,11 +329,8 @@ def correction_done(
                 pk=inspection.correction_deadline_id
             )
             if deadline.closed_at is None:
-                late = now > deadline.due_at
-                deadline.state = DeadlineState.MET_LATE if late else DeadlineState.MET
-                deadline.closed_at = now
-                deadline.next_check_at = None
-                deadline.save(update_fields=["state", "closed_at", "next_check_at"])
+                sla.deadline_meet(deadline, now)
+                late = deadline.state == DeadlineState.MET_LATE
             sla.ticket_deadlines_summarise(ticket)
         event_record(
             ticket, agent, "correction_done", now,

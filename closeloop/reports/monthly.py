@@ -482,7 +482,7 @@ def monthly_report_auto(now: datetime) -> MonthlyReport | None:
     report and tell the leaders, once (`notified_at` and the outbox key make it so)."""
     from closeloop.notifications.services import notify
     from closeloop.policy.services import pack_active
-    from closeloop.sla.services import calendar_for
+    from closeloop.sla.notices import calendar_for
 
     pack = pack_active()
     calendar = calendar_for({"business_hours": pack.business_hours, "tz": pack.timezone})

@@ -13,11 +13,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from closeloop.common.admin import ReadOnlyAdmin
 from closeloop.common.errors import ValidationFailed
 
 from .calendar import notice_parse
 from .models import CalendarNotice, CaseFile, Deadline
-from .services import calendar_notice_store
+from .notices import calendar_notice_store
 
 
 class NoticeUploadForm(forms.Form):
@@ -78,20 +79,11 @@ class CalendarNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "milestone", "state", "due_at", "provisional", "department"]
     list_filter = ["state", "milestone", "provisional", "department"]
     list_select_related = ["ticket", "department"]
     search_fields = ["ticket__number"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CaseFile)

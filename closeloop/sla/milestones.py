@@ -1,7 +1,7 @@
 """When each milestone's clock starts and which action meets it, as plain data.
 
-Pure (no Django), so the pack validator (`policy.schema`) can check a pack against the same
-tables the deadline engine (`sla.services`) runs on. `ACTION_SOURCES` repeats the statuses of
+Pure (no Django), so the pack validator (`policy.validate_clocks`) can check a pack against the same
+tables the deadline engine (`sla.engine`) runs on. `ACTION_SOURCES` repeats the statuses of
 `tickets.transitions.TRANSITIONS` for the actions that meet a milestone; a test keeps the two
 equal.
 """

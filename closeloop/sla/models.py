@@ -12,9 +12,6 @@ class DeadlineState(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
-RUNNING_STATES = (DeadlineState.ON_TRACK, DeadlineState.WARNING, DeadlineState.OVERDUE)
-
-
 class CalendarNotice(models.Model):
     """A year's official holiday notice loaded by an administrator (beyond the built-in data).
 

@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from .services import deadlines_sweep
+from .sweep import deadlines_sweep
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -8,33 +8,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from closeloop.directory.models import User
 
 from . import selectors
 from .models import Customer, Enclosure, IdentityDisclosure, Ticket, TicketEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 EVENT_FIELDS = ("at", "actor", "action", "from_status", "to_status", "payload")
 ENCLOSURE_FIELDS = ("item", "quantity", "disposition", "note")

@@ -81,9 +81,6 @@ class Severity(models.TextChoices):
     THREE_STAR = "three_star", _("three star (major)")
 
 
-SEVERITY_ORDER = {Severity.ONE_STAR: 1, Severity.TWO_STAR: 2, Severity.THREE_STAR: 3}
-
-
 class Validity(models.TextChoices):
     VALID = "valid", _("valid")
     INVALID = "invalid", _("invalid")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.common.models import TimeStampedModel
+from closeloop.common.models import AppendOnlyModel, TimeStampedModel
 
 from .choices import (
     ACTIVE_STATUSES,
@@ -261,7 +261,7 @@ class Ticket(TimeStampedModel):
         return self.confidential or self.kind == Kind.REPORT
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnlyModel):
     """One action on a ticket. Append-only: never updated, never deleted."""
 
     ticket = models.ForeignKey(
@@ -297,14 +297,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} @ {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise RuntimeError("ticket events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("ticket events are append-only")
 
 
 class Assignment(models.Model):

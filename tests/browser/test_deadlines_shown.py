@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.services import CustomerInput, TicketInput
 

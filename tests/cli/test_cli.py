@@ -149,6 +149,29 @@ class TestUserAdd:
         assert not User.objects.exists()
 
 
+class TestUserAddLevel:
+    """A responsible level is checked against the loaded pack's levels (the CLI reads the pack;
+    the directory does not)."""
+
+    @pytest.mark.parametrize("pack_name", ["power-95598"])
+    def test_level_of_the_pack(self, capsys: pytest.CaptureFixture[str], pack: object) -> None:
+        code, out, _err = run(capsys, "user", "add", "head", "--role", "leader", "--level", "1")
+        assert code == 0, out
+        assert User.objects.get(username="head").responsible_level == 1
+
+    @pytest.mark.parametrize("pack_name", ["power-95598"])
+    def test_unknown_level_and_wrong_role(
+        self, capsys: pytest.CaptureFixture[str], pack: object
+    ) -> None:
+        code, _out, err = run(capsys, "user", "add", "x", "--role", "leader", "--level", "4")
+        assert code != 0
+        assert_one_line_error(err, "no responsible level 4 (its levels: 1)")
+        code, _out, err = run(capsys, "user", "add", "y", "--role", "agent", "--level", "1")
+        assert code != 0
+        assert_one_line_error(err, "Responsible level 1 is held by a leader")
+        assert not User.objects.filter(username__in=["x", "y"]).exists()
+
+
 class TestToken:
     def test_prints_the_same_token_twice(self, capsys: pytest.CaptureFixture[str]) -> None:
         user_create(username="u", roles=["agent"])

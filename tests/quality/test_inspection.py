@@ -11,7 +11,7 @@ from closeloop.notifications.models import Notification
 from closeloop.quality import services as qa
 from closeloop.quality.models import Inspection
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
 

@@ -8,7 +8,7 @@ import pytest
 
 from closeloop.directory.models import User
 from closeloop.reports.indicators import Period, indicators
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.services import CompensationInput, CustomerInput, TicketInput
 from tests.conftest import Api, demo_people

@@ -19,7 +19,7 @@ from closeloop.common.errors import ValidationFailed
 from closeloop.policy.models import Category
 from closeloop.reports import exports
 from closeloop.reports.ledger import ledger_count_capped, ledger_for_user
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Customer, IdentityDisclosure, Ticket
 from closeloop.tickets.services import CompensationInput, CustomerInput, TicketInput

@@ -22,7 +22,7 @@ from closeloop.reports.monthly import Month
 from closeloop.reports.pdf import monthly_pdf
 from closeloop.reports.xlsx import monthly_xlsx
 from closeloop.sla.calendar import china_calendar
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.services import CustomerInput, TicketInput

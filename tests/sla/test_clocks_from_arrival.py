@@ -14,7 +14,7 @@ from django.conf import settings
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_read
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.services import CustomerInput, TicketInput

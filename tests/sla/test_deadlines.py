@@ -13,7 +13,7 @@ from closeloop.notifications.models import Notification, OutboxMessage
 from closeloop.notifications.services import outbox_deliver
 from closeloop.notifications.sms import MemoryBackend
 from closeloop.sla.models import CaseFile, Deadline, EscalationRecord
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.services import CustomerInput, TicketInput
@@ -195,7 +195,7 @@ def test_sixty_days_from_late_november_is_provisional_until_2027_is_loaded(
 ) -> None:
     from closeloop.policy.models import Category
     from closeloop.sla.calendar import notice_parse
-    from closeloop.sla.services import calendar_notice_store
+    from closeloop.sla.notices import calendar_notice_store
 
     assert Category.objects.filter(code="superior-assigned").exists()
     ticket = register(letters["agent"], at("2026-11-23 10:00"), category="superior-assigned")

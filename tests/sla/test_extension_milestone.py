@@ -12,7 +12,7 @@ from django.utils import timezone
 from closeloop.common.errors import ValidationFailed
 from closeloop.directory.models import User
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.tickets.services import CustomerInput, TicketInput

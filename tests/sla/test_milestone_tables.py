@@ -2,7 +2,7 @@
 lifecycle must agree with those tables, or the validator would pass packs that fail."""
 
 from closeloop.sla import milestones
-from closeloop.sla.services import EMITS
+from closeloop.sla.engine import EMITS
 from closeloop.tickets.transitions import TRANSITIONS
 
 
@@ -19,6 +19,6 @@ def test_every_meeting_action_is_known_to_the_validator():
 
 def test_every_start_event_is_emitted_or_an_escalation():
     emitted = {event for events in EMITS.values() for event in events}
-    # `reopened` is emitted by a reopen or a dissatisfied visit (sla.services), not a table.
+    # `reopened` is emitted by a reopen or a dissatisfied visit (sla.engine), not a table.
     assert set(milestones.STATUS_AT) == emitted | {"escalated", "reopened"}
     assert set(milestones.DEFAULT_START.values()) <= set(milestones.STATUS_AT)

@@ -14,7 +14,7 @@ from django.db import connection
 
 from closeloop.notifications.models import Notification
 from closeloop.sla.models import Deadline, EscalationRecord
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import TicketEvent
 from closeloop.tickets.services import TicketInput
@@ -29,8 +29,8 @@ django.setup()
 from django.conf import settings
 from django.db import connection
 connection.settings_dict["NAME"] = sys.argv[1]
-from closeloop.sla import services
-real = services.deadline_advance
+from closeloop.sla import sweep
+real = sweep.deadline_advance
 calls = 0
 def dying(*args, **kwargs):
     global calls
@@ -38,8 +38,8 @@ def dying(*args, **kwargs):
     if calls == 4:  # in the middle of the second batch, before it commits
         os._exit(9)
     return real(*args, **kwargs)
-services.deadline_advance = dying
-services.deadlines_sweep(now=datetime.fromisoformat(sys.argv[2]), batch=2)
+sweep.deadline_advance = dying
+sweep.deadlines_sweep(now=datetime.fromisoformat(sys.argv[2]), batch=2)
 """
 
 

@@ -16,7 +16,7 @@ from django.conf import LazySettings
 from closeloop.cli import main
 from closeloop.directory.models import Department, User
 from closeloop.notifications.models import Notification
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket, TicketEvent
 from tests.conftest import demo_people, person

@@ -12,7 +12,7 @@ from django.test import Client
 
 from closeloop.directory.models import User
 from closeloop.sla.models import CaseFile
-from closeloop.sla.services import deadlines_sweep
+from closeloop.sla.sweep import deadlines_sweep
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.services import CustomerInput, TicketInput

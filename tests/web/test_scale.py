@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from closeloop.channels.web import dashboard, deadlines, queues
+from closeloop.sla.engine import ticket_deadlines_summarise
 from closeloop.sla.models import Deadline
-from closeloop.sla.services import ticket_deadlines_summarise
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ACTIVE_STATUSES
 from closeloop.tickets.models import ExtensionRequest, Ticket

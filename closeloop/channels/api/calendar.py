@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from closeloop.channels.api.serializers import StrictSerializer
 from closeloop.common.dates import validate_date_range
 from closeloop.policy.services import pack_active
-from closeloop.sla.services import calendar_for
+from closeloop.sla.notices import calendar_for
 from closeloop.sla.timelimits import UNITS, TimeLimit, deadline_compute
 
 

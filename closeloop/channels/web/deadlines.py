@@ -15,8 +15,6 @@ from closeloop.sla.models import Deadline
 from closeloop.tickets.models import Ticket
 
 OPEN_STATES = ("on_track", "warning", "overdue")
-# Worst first: how a list of states sums up to one.
-STATE_RANK = {"overdue": 0, "warning": 1, "on_track": 2, "met_late": 3, "met": 4, "cancelled": 5}
 
 
 def order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -1,7 +1,6 @@
 from django.urls import include, path
 
 from . import intake, knowledge, quality, reports, views
-from .vendor import htmx_script
 
 app_name = "web"
 
@@ -30,5 +29,4 @@ urlpatterns = [
     path("knowledge/", include(knowledge.urlpatterns)),
     path("quality/", include(quality.urlpatterns)),
     path("reports/", include(reports.urlpatterns)),
-    path("vendor/htmx.min.js", htmx_script, name="htmx"),
 ]

@@ -15,7 +15,7 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.services import pack_active
-from closeloop.sla import services as sla
+from closeloop.sla import engine as sla
 
 from .. import selectors
 from ..choices import Kind, ReplyMethod, Status, Validity

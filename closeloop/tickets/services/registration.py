@@ -20,7 +20,8 @@ from closeloop.policy.fields import FieldValues, field_search_text, field_values
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
-from closeloop.sla import services as sla
+from closeloop.sla import engine as sla
+from closeloop.sla.plan import plan_for
 
 from ..choices import Channel, Kind, Status
 from ..models import Enclosure, IdempotencyKey, Ticket
@@ -271,7 +272,7 @@ def _register(draft: _Draft, number: str) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
-        sla_plan=sla.plan_for(pack, draft.facts, result),
+        sla_plan=plan_for(pack, draft.facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]

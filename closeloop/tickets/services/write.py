@@ -19,7 +19,7 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.services import pack_active
-from closeloop.sla import services as sla
+from closeloop.sla import engine as sla
 
 from .. import selectors
 from ..choices import Status

@@ -14,7 +14,7 @@ from closeloop.channels.api.serializers import (
     VersionedSerializer,
 )
 from closeloop.policy.schema import FIELD_TEXT_MAX
-from closeloop.sla.services import deadline_view
+from closeloop.sla.engine import deadline_view
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import (
     Channel,
