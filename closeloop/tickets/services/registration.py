@@ -20,16 +20,15 @@ from closeloop.policy.fields import FieldValues, field_search_text, field_values
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
-from closeloop.sla import engine as sla
-from closeloop.sla.plan import plan_for
 
 from ..choices import Channel, Kind, Status
+from ..clocks import clock_engine
 from ..models import Enclosure, IdempotencyKey, Ticket
 from ..transitions import TRANSITIONS
 from .actions import _dispatch_apply
 from .inputs import TicketInput
 from .records import _customer_for, _repeats_flag, ticket_number_next
-from .write import _action_label, _department_by_code, _event, _invalid, _move, _require_role
+from .write import _action_label, _department_by_code, _done, _event, _invalid, _move, _require_role
 
 
 def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[str]) -> None:
@@ -68,7 +67,7 @@ def ticket_register_public(*, data: TicketInput, now: datetime | None = None) ->
     data.channel = Channel.WEB
     draft = _register_draft(None, data, now)
     number = ticket_number_next(draft.received_at)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # nobody nests the portal's submission
         return _register(draft, number)
 
 
@@ -272,7 +271,7 @@ def _register(draft: _Draft, number: str) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
-        sla_plan=plan_for(pack, draft.facts, result),
+        sla_plan=clock_engine().plan_for(pack, draft.facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]
@@ -307,7 +306,8 @@ def _register(draft: _Draft, number: str) -> Ticket:
             {"fields": customer_changes},
         )
     _repeats_flag(ticket)
-    sla.deadlines_on_action(ticket, "register", actor, now)
+    clock_engine().deadlines_on_action(ticket, "register", actor, now)
+    _done(ticket, "register", actor)
     if result.decline:
         _move(
             ticket,

@@ -41,7 +41,9 @@ def ticket_visit_by_customer(
 ) -> Ticket:
     """The customer rates the outcome on the portal: that is the return visit."""
     selectors.ticket_for_customer(number, phone=phone, code=code)
-    return _act(None, number, "visit", None, now, _visit(satisfaction, comment, via="portal"))
+    return _act(
+        None, number, "visit", None, now, _visit(satisfaction, comment, via="portal"), durable=True
+    )
 
 
 def _visit(
@@ -161,4 +163,4 @@ def ticket_reopen(
         _hold(ticket, None, None, now)
         return Status.ACCEPTED, {"reason": reason}
 
-    return _act(actor, number, "reopen", version, now, apply)
+    return _act(actor, number, "reopen", version, now, apply, durable=True)

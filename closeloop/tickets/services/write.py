@@ -7,6 +7,7 @@ visibility, version, state and role against `transitions.TRANSITIONS`, applies t
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -19,13 +20,14 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.services import pack_active
-from closeloop.sla import engine as sla
 
 from .. import selectors
 from ..choices import Status
+from ..clocks import clock_engine
 from ..events import event_record
 from ..models import Assignment, Ticket, TicketEvent
 from ..recipients import recipients_for
+from ..signals import action_done
 from ..transitions import ACTION_LABELS, TRANSITIONS, Scope, Transition
 
 
@@ -127,8 +129,16 @@ def _move(
         ticket.accepted_at = now  # answering on the spot takes the case on too
     ticket.save()
     _event(ticket, actor, transition.action, from_status, to_status, now, payload)
-    sla.deadlines_on_action(ticket, transition.action, actor, now)
+    clock_engine().deadlines_on_action(ticket, transition.action, actor, now)
     _notify(ticket, transition.action, actor, now, payload)
+    _done(ticket, transition.action, actor)
+
+
+def _done(ticket: Ticket, action: str, actor: User | None) -> None:
+    """Send `signals.action_done` once the action has committed; never for one rolled back."""
+    transaction.on_commit(
+        partial(action_done.send_robust, sender=Ticket, ticket=ticket, action=action, actor=actor)
+    )
 
 
 # Who hears of an action at once (in-app; email and SMS through the outbox after commit).
@@ -221,10 +231,18 @@ def _act(
     version: int | None,
     now: datetime | None,
     apply: Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]],
+    *,
+    durable: bool = False,
 ) -> Ticket:
+    """Take `action` on ticket `number` in one transaction: a durable one (the outermost, so it
+    has committed when this returns) for the actions no caller nests. The others are nested on
+    purpose: the demo history replays a centre's months through these services in one
+    transaction of its own (all of it or none), and the knowledge base answers from an article
+    and records the use in one transaction around `ticket_answer`. Either way, what waits for
+    the commit (`signals.action_done`, outbox delivery) runs only after the outermost one."""
     transition = TRANSITIONS[action]
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=durable):
         if actor is None:  # the customer, already identified by number and phone or code
             ticket = Ticket.objects.select_for_update().get(number=number)
         else:
