@@ -15,11 +15,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from closeloop.common.errors import Conflict, NotFound, ValidationFailed
+from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import Department, DutyRota, User
 
 from .models import Category, PolicyPack
 from .schema import PackSpec, walk_categories, walk_departments
+from .signals import pack_replacing
 from .validate import pack_problems
 
 PACK_FILE = "pack.yaml"
@@ -251,27 +252,13 @@ def pack_load(name_or_path: str) -> PolicyPack:
 
 def pack_switch_check(spec: PackSpec) -> PolicyPack | None:
     """The active pack when `spec` would replace it with another organisation, None when it
-    is the same pack (or none is active); refused once the database holds tickets, because
-    their departments, people and history belong to the organisation that made them."""
-    from closeloop.tickets.models import Ticket
-
+    is the same pack (or none is active). The apps that keep an organisation's records may
+    refuse the switch (`signals.pack_replacing`): tickets do once the database holds any,
+    because their departments, people and history belong to the organisation that made them."""
     active = PolicyPack.objects.filter(is_active=True).first()
     if active is None or active.name == spec.name:
         return None
-    count = Ticket.objects.count()
-    if count:
-        raise Conflict(
-            _(
-                "this database belongs to %(title)s (pack %(active)s) and already holds "
-                "tickets (%(count)s); pack %(name)s would mix two organisations' departments "
-                "and people. "
-                "Run it as a separate centre with its own data, e.g. "
-                "CLOSELOOP_DATA_DIR=var/%(name)s CLOSELOOP_PACK=%(name)s closeloop init --demo "
-                "(or another DATABASE_URL)"
-            )
-            % {"title": active.title, "active": active.name, "count": count, "name": spec.name},
-            details={"active": active.name, "pack": spec.name, "tickets": count},
-        )
+    pack_replacing.send(sender=PolicyPack, active=active, spec=spec)
     return active
 
 

@@ -6,3 +6,11 @@ class SlaConfig(AppConfig):
     name = "closeloop.sla"
     label = "sla"
     verbose_name = _("Deadlines")
+
+    def ready(self) -> None:
+        # Ticket services reach the deadline engine through their port, never by import.
+        from closeloop.tickets.clocks import clock_engine_install
+
+        from .tickets_port import SlaClockEngine
+
+        clock_engine_install(SlaClockEngine())

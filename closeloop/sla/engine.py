@@ -1,7 +1,8 @@
 """The deadline engine: deadlines start, are met, pause, resume and move here, and nowhere
 else. The arithmetic is pure (`timelimits`, `clock`); this module applies it to tickets.
 
-Ticket services call `deadlines_on_action` inside the transaction of every action; the sweep
+Ticket services call `deadlines_on_action` inside the transaction of every action, through
+the port they own (`tickets.clocks`, installed by `SlaConfig.ready`); the sweep
 (`sla.sweep`) moves deadlines through warning and overdue and fires escalations; extension
 requests move deadlines through `sla.extensions`.
 """

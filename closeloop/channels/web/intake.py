@@ -1,6 +1,7 @@
 """Intake: register a case while the caller is on the line."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,15 +15,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from closeloop.common.errors import ServiceError, ValidationFailed
-from closeloop.directory.models import Department
 from closeloop.directory.roles import Role
 from closeloop.knowledge.services import ticket_answer_with_article
-from closeloop.policy.classify import TicketFacts, classify
 from closeloop.policy.fields import field_display, field_value_parse
 from closeloop.policy.models import Category
 from closeloop.policy.services import pack_active
 from closeloop.tickets import repeats, selectors, services
-from closeloop.tickets.choices import Channel
+from closeloop.tickets.choices import Channel, CustomerType
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.statuses import FINAL_STATUSES, Status
 
@@ -65,16 +64,7 @@ def _form(pack: Any, data: Any = None, **kwargs: Any) -> IntakeForm:
 def _ticket_input(
     cd: dict[str, Any], enclosures: list[dict[str, Any]], fields: dict[str, str]
 ) -> services.TicketInput:
-    has_customer = any(cd.get(f) for f in ("phone", "name", "organisation", "email"))
-    customer = None
-    if has_customer and not cd["anonymous"]:
-        customer = services.CustomerInput(
-            name=cd["name"],
-            phone=cd["phone"],
-            email=cd["email"],
-            organisation=cd["organisation"],
-            type=cd["customer_type"],
-        )
+    customer = _customer_input(cd, anonymous=cd["anonymous"])
     return services.TicketInput(
         kind=cd["kind"],
         channel=cd["channel"],
@@ -99,6 +89,20 @@ def _ticket_input(
             if e.get("item")
         ],
         fields=fields,
+    )
+
+
+def _customer_input(values: Mapping[str, Any], *, anonymous: bool) -> services.CustomerInput | None:
+    """The caller, where the agent typed who they are and the case is not anonymous (the
+    registration and the preview alike)."""
+    if anonymous or not any(values.get(f) for f in ("phone", "name", "organisation", "email")):
+        return None
+    return services.CustomerInput(
+        name=values.get("name") or "",
+        phone=values.get("phone") or "",
+        email=values.get("email") or "",
+        organisation=values.get("organisation") or "",
+        type=values.get("customer_type") or CustomerType.INDIVIDUAL,
     )
 
 
@@ -305,27 +309,25 @@ def intake_preview(request: HttpRequest) -> HttpResponse:
     except ValueError:
         people = 1
     kind = data.get("kind") or (pack.kinds[0] if pack.kinds else "")
-    facts = TicketFacts(
-        kind=kind,
-        channel=data.get("channel") or (pack.channels[0] if pack.channels else ""),
-        category=data.get("category") or None,
-        customer_type=None if anonymous else (data.get("customer_type") or None),
-        people_count=people,
-        economic_loss=_decimal(data.get("economic_loss", "")),
-        subject=data.get("subject", ""),
-        description=data.get("description", ""),
-        anonymous=anonymous,
-        on_site=bool(data.get("on_site")),
+    # The same routing registration will do, from the same input (no drift between the two).
+    routing = services.ticket_routing_preview(
+        services.TicketInput(
+            kind=kind,
+            channel=data.get("channel") or (pack.channels[0] if pack.channels else ""),
+            subject=data.get("subject", ""),
+            description=data.get("description", ""),
+            category=data.get("category") or None,
+            customer=_customer_input(data, anonymous=anonymous),
+            anonymous=anonymous,
+            on_site=bool(data.get("on_site")),
+            people_count=people,
+            economic_loss=_decimal(data.get("economic_loss", "")),
+            urgency=data.get("urgency") or None,
+        )
     )
-    result = classify(pack, facts)
-    urgency = data.get("urgency") or result.urgency
+    facts, result, department = routing.facts, routing.classification, routing.department
+    urgency = result.urgency  # the agent's choice, or else the rules'
     rules = {rule.id: rule.basis for rule in pack.rules}
-    department = None
-    if result.department:
-        department = Department.objects.filter(code=result.department).first()
-    elif facts.category:
-        category = Category.objects.select_related("department").filter(code=facts.category).first()
-        department = category.department if category else None
     accepts = pack.accepts_on_register(facts.kind, facts.channel)
     return render(
         request,

@@ -4,7 +4,8 @@ write side (`from closeloop.tickets import services; services.ticket_assign(...)
 The modules, by seam:
 
 - `inputs`: what the services take in (`TicketInput`, `CustomerInput`, …);
-- `registration` and `records`: a new ticket, its number, customer record and repeats flag;
+- `registration` and `records`: a new ticket, how the rules route it (also for the intake's
+  preview), its number, customer record, repeats flag and idempotency key;
 - `write`: the one write path (`_act`, `_move`), notifications, approval rules;
 - `actions`, `approvals`, `visits`, `attachments`: one function `ticket_<verb>` per action.
 """
@@ -42,7 +43,12 @@ from .attachments import (
 )
 from .inputs import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 from .records import ticket_number_next
-from .registration import ticket_register, ticket_register_public
+from .registration import (
+    Routing,
+    ticket_register,
+    ticket_register_public,
+    ticket_routing_preview,
+)
 from .visits import (
     ticket_close,
     ticket_reopen,
@@ -57,6 +63,7 @@ __all__ = [
     "CustomerInput",
     "EnclosureInput",
     "FileInput",
+    "Routing",
     "TicketInput",
     "approval_rule",
     "attachment_filename",
@@ -86,6 +93,7 @@ __all__ = [
     "ticket_resume",
     "ticket_return_visit",
     "ticket_return_visit_by_customer",
+    "ticket_routing_preview",
     "ticket_send_back",
     "ticket_submit_plan",
     "ticket_supervise",

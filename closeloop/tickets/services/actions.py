@@ -15,11 +15,11 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.services import pack_active
-from closeloop.sla import engine as sla
 from closeloop.workflow.statuses import Status
 
 from .. import selectors
 from ..choices import Kind, ReplyMethod, Validity
+from ..clocks import clock_engine
 from ..models import Assignment, Ticket
 from .inputs import CompensationInput
 from .write import _act, _department_by_code, _event, _hold, _invalid, _required_text
@@ -68,7 +68,7 @@ def ticket_answer(
     def apply(ticket: Ticket, now: datetime) -> tuple[str, dict[str, Any]]:
         ticket.reply = reply
         ticket.resolved_at = now
-        ticket.handling_seconds = sla.handling_seconds(ticket, now)
+        ticket.handling_seconds = clock_engine().handling_seconds(ticket, now)
         ticket.answered_on_the_spot = True
         payload: dict[str, Any] = {"reply": reply, "on_the_spot": True}
         if article is not None:
@@ -151,7 +151,7 @@ def ticket_send_back(
         _hold(ticket, None, None, now)
         return Status.ACCEPTED, {"reason": reason, "from_department": source}
 
-    return _act(actor, number, "send_back", version, now, apply)
+    return _act(actor, number, "send_back", version, now, apply, durable=True)
 
 
 def ticket_assign(
@@ -247,7 +247,7 @@ def ticket_resolve(
         ticket.validity = validity
         ticket.cause = cause.strip()
         ticket.resolved_at = now
-        ticket.handling_seconds = sla.handling_seconds(ticket, now)
+        ticket.handling_seconds = clock_engine().handling_seconds(ticket, now)
         payload: dict[str, Any] = {"reply": reply, "validity": validity, "cause": ticket.cause}
         if compensation is not None:
             ticket.compensation_kind = compensation.kind
@@ -260,13 +260,9 @@ def ticket_resolve(
             }
         return Status.RESOLVED, payload
 
-    ticket = _act(actor, number, "resolve", version, now, apply)
-    # A hard question answered by a department becomes a draft article (seed 001), in the
-    # worker, after the resolution has committed.
-    from closeloop.knowledge.tasks import article_draft_task
-
-    article_draft_task(ticket.pk)
-    return ticket
+    # After it commits, the knowledge base hears of it (`signals.action_done`) and drafts an
+    # article from a hard question a department answered.
+    return _act(actor, number, "resolve", version, now, apply)
 
 
 def ticket_reply(
@@ -369,7 +365,7 @@ def ticket_supervise(
         if due_at is not None and due_at <= now:
             raise _invalid("due_at", _("a supervision deadline must be in the future"))
         if due_at is not None:
-            sla.supervision_start(ticket, due_at, note, now)
+            clock_engine().supervision_start(ticket, due_at, note, now)
         return None, {"note": note, "due_at": due_at.isoformat() if due_at else None}
 
     return _act(actor, number, "supervise", version, now, apply)

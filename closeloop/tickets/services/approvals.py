@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from closeloop.common.dates import date_problem
 from closeloop.common.errors import InvalidTransition
 from closeloop.directory.models import User
-from closeloop.sla import extensions as sla
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
 
 from ..choices import ExtensionState
+from ..clocks import clock_engine
 from ..models import ExtensionRequest, Ticket
 from .write import _act, _approver_check, _invalid, _required_text
 
@@ -76,8 +76,8 @@ def ticket_extend(
     now: datetime | None = None,
 ) -> Ticket:
     """Request an extension of a running deadline: `milestone`, or by default the one the
-    requester answers for (see `sla.extensions.deadline_for_extension`); a supervisor or leader
-    approves it. The pack caps how far each milestone may be moved."""
+    requester answers for (see the deadline engine's `deadline_for_extension`); a supervisor or
+    leader approves it. The pack caps how far each milestone may be moved."""
     reason = _required_text(reason, "reason", 1000)
     if problem := date_problem(until):
         raise _invalid("until", problem)
@@ -87,7 +87,7 @@ def ticket_extend(
             raise _invalid("until", _("an extension must end in the future"))
         if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionState.PENDING).exists():
             raise _invalid("until", _("an extension request is already waiting for approval"))
-        deadline = sla.extension_check(ticket, milestone, until, actor)
+        deadline = clock_engine().extension_check(ticket, milestone, until, actor)
         request = ExtensionRequest.objects.create(
             ticket=ticket,
             requested_by=actor,
@@ -141,11 +141,11 @@ def ticket_decide_extension(
             "comment": request.decision_comment,
         }
         if approved:
-            deadline = sla.deadline_for_extension(
+            deadline = clock_engine().deadline_for_extension(
                 ticket, request.milestone or None, request.requested_by
             )
             payload["extended_from"] = deadline.due_at.isoformat()
-            sla.deadline_extend(deadline, request.until, now)
+            clock_engine().deadline_extend(deadline, request.until, now)
         return None, payload
 
     return _act(actor, number, "decide_extension", version, now, apply)

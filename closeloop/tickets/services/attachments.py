@@ -142,7 +142,7 @@ def ticket_attach(
             saved.append({"id": attachment.pk, "filename": attachment.filename, "size": len(data)})
         return None, {"attachments": saved}
 
-    return _act(actor, number, "attach", version, now, apply)
+    return _act(actor, number, "attach", version, now, apply, durable=True)
 
 
 def ticket_attach_by_customer(

@@ -1,17 +1,21 @@
-"""What registration writes besides the ticket itself: its number, the customer record,
-the repeats flag."""
+"""What registration keeps besides the ticket itself: its number, the customer record, the
+repeats flag, the idempotency key's request."""
 
+import hashlib
+import json
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from closeloop.common.errors import ValidationFailed
+from closeloop.common.errors import Conflict, ValidationFailed
+from closeloop.directory.models import User
 
-from ..models import Customer, Ticket
+from ..models import Customer, IdempotencyKey, Ticket
 from ..repeats import repeat_candidates
-from .inputs import CustomerInput
+from .inputs import CustomerInput, TicketInput
 
 
 def ticket_number_next(now: datetime) -> str:
@@ -96,3 +100,23 @@ def _repeats_flag(ticket: Ticket) -> None:
             for c in candidates
         ]
         ticket.save(update_fields=["is_repeat", "repeat_candidates"])
+
+
+def _request_digest(data: TicketInput, steps: dict[str, bool] | None = None) -> str:
+    body: Any = data
+    if steps and any(steps.values()):  # a request that also accepts is another request
+        body = {"data": data, "steps": steps}
+    raw = json.dumps(body, default=lambda o: vars(o) if hasattr(o, "__dict__") else str(o))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _idempotent_ticket(actor: User, key: str, digest: str) -> Ticket | None:
+    record = IdempotencyKey.objects.select_related("ticket").filter(user=actor, key=key).first()
+    if record is None:
+        return None
+    if record.request_digest != digest:
+        raise Conflict(
+            _("this Idempotency-Key was already used for a different request"),
+            details={"idempotency_key": key},
+        )
+    return record.ticket

@@ -1,11 +1,8 @@
 """Registration: input checked against the active pack, classified and routed, then written
 with its first event; accepting (and dispatching) on register where the pack allows it."""
 
-import hashlib
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,24 +10,29 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from closeloop.common.dates import date_problem
-from closeloop.common.errors import Conflict, NotAllowed
+from closeloop.common.errors import NotAllowed
 from closeloop.directory.models import Department, User
 from closeloop.policy.classify import Classification, TicketFacts, classify
 from closeloop.policy.fields import FieldValues, field_search_text, field_values_clean
 from closeloop.policy.models import Category
 from closeloop.policy.schema import PackSpec
 from closeloop.policy.services import pack_active
-from closeloop.sla import engine as sla
-from closeloop.sla.plan import plan_for
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
 
 from ..choices import Channel, Kind
+from ..clocks import clock_engine
 from ..models import Enclosure, IdempotencyKey, Ticket
 from .actions import _dispatch_apply
 from .inputs import TicketInput
-from .records import _customer_for, _repeats_flag, ticket_number_next
-from .write import _action_label, _department_by_code, _event, _invalid, _move, _require_role
+from .records import (
+    _customer_for,
+    _idempotent_ticket,
+    _repeats_flag,
+    _request_digest,
+    ticket_number_next,
+)
+from .write import _action_label, _department_by_code, _done, _event, _invalid, _move, _require_role
 
 
 def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[str]) -> None:
@@ -52,14 +54,6 @@ def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[s
         raise _invalid("enclosures", _("only letters and visits can list enclosed items"))
 
 
-def _request_digest(data: TicketInput, steps: dict[str, bool] | None = None) -> str:
-    body: Any = data
-    if steps and any(steps.values()):  # a request that also accepts is another request
-        body = {"data": data, "steps": steps}
-    raw = json.dumps(body, default=lambda o: vars(o) if hasattr(o, "__dict__") else str(o))
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 PUBLIC_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -69,7 +63,7 @@ def ticket_register_public(*, data: TicketInput, now: datetime | None = None) ->
     data.channel = Channel.WEB
     draft = _register_draft(None, data, now)
     number = ticket_number_next(draft.received_at)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # nobody nests the portal's submission
         return _register(draft, number)
 
 
@@ -124,18 +118,6 @@ def ticket_register(
     return ticket
 
 
-def _idempotent_ticket(actor: User, key: str, digest: str) -> Ticket | None:
-    record = IdempotencyKey.objects.select_related("ticket").filter(user=actor, key=key).first()
-    if record is None:
-        return None
-    if record.request_digest != digest:
-        raise Conflict(
-            _("this Idempotency-Key was already used for a different request"),
-            details={"idempotency_key": key},
-        )
-    return record.ticket
-
-
 @dataclass
 class _Draft:
     """What registration checked and decided before it writes anything."""
@@ -172,7 +154,7 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
         raise _invalid("occurred_at", _("occurred_at cannot be in the future"))
     category = None
     if data.category:
-        category = Category.objects.filter(code=data.category, is_active=True).first()
+        category = _category_active(data.category)
         if category is None:
             raise _invalid("category", _("unknown category '%(code)s'") % {"code": data.category})
     respondent = (
@@ -189,6 +171,46 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
             _("unknown urgency '%(urgency)s'; use one of: %(levels)s")
             % {"urgency": data.urgency, "levels": ", ".join(urgency_codes)},
         )
+    routing = _route(pack, data, category)
+    return _Draft(
+        actor,
+        data,
+        now,
+        received_at,
+        pack,
+        routing.facts,
+        routing.classification,
+        category,
+        respondent,
+        routing.department,
+        field_values,
+    )
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What the pack's rules decide for a case: its classification (with the agent's urgency,
+    where given) and the department it is routed to."""
+
+    facts: TicketFacts
+    classification: Classification
+    department: Department | None
+
+
+def ticket_routing_preview(data: TicketInput) -> Routing:
+    """What registering `data` would decide, worked out by the very steps registration takes,
+    for the intake's preview while the case is being typed. Reads only and checks nothing: a
+    category that is not (or no longer) in use counts as none, as registration would refuse it.
+    """
+    category = _category_active(data.category) if data.category else None
+    return _route(pack_active(), data, category)
+
+
+def _category_active(code: str) -> Category | None:
+    return Category.objects.filter(code=code, is_active=True).first()
+
+
+def _route(pack: PackSpec, data: TicketInput, category: Category | None) -> Routing:
     facts = TicketFacts(
         kind=data.kind,
         channel=data.channel,
@@ -209,19 +231,7 @@ def _register_draft(actor: User | None, data: TicketInput, now: datetime) -> _Dr
         routed = Department.objects.filter(code=result.department, is_active=True).first()
     if routed is None and category is not None:
         routed = category.department
-    return _Draft(
-        actor,
-        data,
-        now,
-        received_at,
-        pack,
-        facts,
-        result,
-        category,
-        respondent,
-        routed,
-        field_values,
-    )
+    return Routing(facts, result, routed)
 
 
 def _register(draft: _Draft, number: str) -> Ticket:
@@ -273,7 +283,7 @@ def _register(draft: _Draft, number: str) -> Ticket:
         centre_handles=result.no_dispatch,
         plan_required=result.plan_approval,
         referral=result.referral,
-        sla_plan=plan_for(pack, draft.facts, result),
+        sla_plan=clock_engine().plan_for(pack, draft.facts, result),
     )
     Enclosure.objects.bulk_create(
         [Enclosure(ticket=ticket, **vars(enclosure)) for enclosure in data.enclosures]
@@ -308,7 +318,8 @@ def _register(draft: _Draft, number: str) -> Ticket:
             {"fields": customer_changes},
         )
     _repeats_flag(ticket)
-    sla.deadlines_on_action(ticket, ACTIONS["register"], actor, now)
+    clock_engine().deadlines_on_action(ticket, ACTIONS["register"], actor, now)
+    _done(ticket, ACTIONS["register"], actor)
     if result.decline:
         _move(
             ticket,

@@ -43,7 +43,7 @@ def ticket_return_visit_by_customer(
     """The customer rates the outcome on the portal: that is the return visit."""
     selectors.ticket_for_customer(number, phone=phone, code=code)
     visit = _return_visit(satisfaction, comment, via="portal")
-    return _act(None, number, "return_visit", None, now, visit)
+    return _act(None, number, "return_visit", None, now, visit, durable=True)
 
 
 def _return_visit(
@@ -163,4 +163,4 @@ def ticket_reopen(
         _hold(ticket, None, None, now)
         return Status.ACCEPTED, {"reason": reason}
 
-    return _act(actor, number, "reopen", version, now, apply)
+    return _act(actor, number, "reopen", version, now, apply, durable=True)

@@ -8,6 +8,7 @@ extensions."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -20,16 +21,17 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.notifications.services import notify, notify_customer
 from closeloop.policy.services import pack_active
-from closeloop.sla import engine as sla
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.records import Action
 from closeloop.workflow.statuses import Status
 
 from .. import selectors
+from ..clocks import clock_engine
 from ..events import event_record
 from ..models import Assignment, Ticket, TicketEvent
 from ..permissions import action_allowed
 from ..recipients import recipients_for
+from ..signals import action_done
 
 
 def _department_by_code(code: str, field_name: str) -> Department:
@@ -113,8 +115,18 @@ def _move(
         ticket.accepted_at = now  # answering on the spot takes the case on too
     ticket.save()
     _event(ticket, actor, action.code, from_status, to_status, now, payload)
-    sla.deadlines_on_action(ticket, action, actor, now)
+    clock_engine().deadlines_on_action(ticket, action, actor, now)
     _notify(ticket, action, actor, now, payload)
+    _done(ticket, action, actor)
+
+
+def _done(ticket: Ticket, action: Action, actor: User | None) -> None:
+    """Send `signals.action_done` once the action has committed; never for one rolled back."""
+    transaction.on_commit(
+        partial(
+            action_done.send_robust, sender=Ticket, ticket=ticket, action=action.name, actor=actor
+        )
+    )
 
 
 def _notify(
@@ -189,11 +201,19 @@ def _act(
     version: int | None,
     now: datetime | None,
     apply: Callable[[Ticket, datetime], tuple[str | None, dict[str, Any]]],
+    *,
+    durable: bool = False,
 ) -> Ticket:
-    """Take the action `name` (its record in `workflow.actions`) on ticket `number`."""
+    """Take the action `name` (its record in `workflow.actions`) on ticket `number` in one
+    transaction: a durable one (the outermost, so it has committed when this returns) for the
+    actions no caller nests. The others are nested on purpose: the demo history replays a
+    centre's months through these services in one transaction of its own (all of it or none),
+    and the knowledge base answers from an article and records the use in one transaction
+    around `ticket_answer`. Either way, what waits for the commit (`signals.action_done`,
+    outbox delivery) runs only after the outermost one."""
     action = ACTIONS[name]
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=durable):
         if actor is None:  # the customer, already identified by number and phone or code
             ticket = Ticket.objects.select_for_update().get(number=number)
         else:
