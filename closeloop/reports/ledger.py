@@ -58,6 +58,7 @@ from closeloop.tickets.choices import (
     Validity,
 )
 from closeloop.tickets.models import Customer, Ticket, TicketEvent
+from closeloop.tickets.querysets import identity_hidden_q
 
 # Note-like events whose text is searched: notes, and handlers' progress reports.
 NOTE_ACTIONS = ("note", "progress")
@@ -374,7 +375,7 @@ def field_value_q(user: User, code: str, value: str) -> Q:
     else:
         plain = Q(**{f"fields__{code}": value})
         identifying = Q(**{f"identity_fields__{code}": value})
-    match = plain | (identifying & ~selectors.identity_hidden_q(user))
+    match = plain | (identifying & ~identity_hidden_q(user))
     if connection.vendor == "sqlite" and len(value) >= MIN_TRIGRAM:
         # The FTS table narrows the candidates first; the JSON of each ticket is not indexed.
         fts_ensure()
@@ -520,7 +521,7 @@ def term_q(user: User, term: str) -> Q:
         )
         identity_fields = (
             Ticket.objects.filter(pk__in=identity_match)
-            .exclude(selectors.identity_hidden_q(user))
+            .exclude(identity_hidden_q(user))
             .values("pk")
         )
         return (
@@ -553,7 +554,7 @@ def _scan_q(user: User, term: str) -> Q:
     )
     if user.may_see_identity:
         return q | identity
-    return q | (identity & ~selectors.identity_hidden_q(user))
+    return q | (identity & ~identity_hidden_q(user))
 
 
 def _identity_ids(user: User, term: str, match: Q) -> QuerySet[Any]:
@@ -561,9 +562,7 @@ def _identity_ids(user: User, term: str, match: Q) -> QuerySet[Any]:
     never found by their name or phone."""
     customers = Customer.objects.filter(match).values("pk")
     return (
-        Ticket.objects.filter(customer__in=customers)
-        .exclude(selectors.identity_hidden_q(user))
-        .values("pk")
+        Ticket.objects.filter(customer__in=customers).exclude(identity_hidden_q(user)).values("pk")
     )
 
 
@@ -608,7 +607,7 @@ def _pg_term_q(user: User, term: str) -> Q:
     fields = Ticket.objects.filter(fields_match, _serial_q()).values_list("pk", Value(1))
     identity_fields = (
         Ticket.objects.filter(identity_match, _serial_q())
-        .exclude(selectors.identity_hidden_q(user))
+        .exclude(identity_hidden_q(user))
         .values_list("pk", Value(1))
     )
     # One query: at most OWN_IDS_MAX + 1 tickets by their own text, then notes, customers and

@@ -1,4 +1,4 @@
-"""Which tickets each queue lists. Visibility itself comes from the ticket selectors."""
+"""Which tickets each queue lists. Visibility itself comes from `Ticket.objects.visible_to`."""
 
 from typing import Any
 
@@ -14,8 +14,9 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
-from closeloop.tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Kind, Status
+from closeloop.tickets.choices import Kind, Status
 from closeloop.tickets.models import Ticket
+from closeloop.tickets.querysets import sees_every_ticket
 
 from . import deadlines
 
@@ -28,13 +29,13 @@ QUEUES = {
 PAGE_SIZE = 50
 
 
-def within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
-    """Rows (events, extension requests, deadlines) of tickets the viewer may see. Centre staff
+def within(qs: QuerySet[Any], user: User, field: str = "ticket") -> QuerySet[Any]:
+    """Rows (events, extension requests, deadlines) of tickets `user` may see. Centre staff
     see every ticket: no `ticket__in` subquery then, which the database would answer by
     joining the whole ticket table."""
-    if not visibility:
+    if sees_every_ticket(user):
         return qs
-    return qs.filter(**{f"{field}__in": Ticket.objects.filter(visibility)})
+    return qs.filter(**{f"{field}__in": Ticket.objects.visible_to(user)})
 
 
 def queues_for(user: User) -> list[str]:
@@ -61,24 +62,16 @@ def my_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
-    base = Ticket.objects.filter(selectors.ticket_visibility_q(user))
-    if name == "department" and user.has_role(Role.LIAISON, Role.HANDLER):
-        # A liaison's or handler's own departments are the first thing they may see
-        # (selectors.ticket_visibility_q), so here the visibility test adds nothing — and,
-        # kept, its "or held before" part stops the database reading the inbox straight off
-        # its index (ticket_active_department_due) in deadline order.
-        base = Ticket.objects.all()
+    if name == "department":
+        return selectors.department_inbox_for_user(user)
+    base = Ticket.objects.visible_to(user)
     if name == "mine":
         q = Q(handler=user) | Q(first_contact_owner=user)
         if user.has_role(Role.LIAISON) and user.department_id:
             q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-        return base.filter(q, status__literal_in=ACTIVE_STATUSES)
-    if name == "department":
-        return base.filter(
-            department_id__in=user.department_scope, status__literal_in=ACTIVE_STATUSES
-        )
+        return base.active().filter(q)
     if name == "open":
-        return base.filter(status__literal_in=OPEN_STATUSES)
+        return base.open()
     return base
 
 

@@ -359,7 +359,7 @@ def _approval_rows(user: User) -> dict[str, Any]:
     if may_extend:
         pending = ExtensionRequest.objects.filter(state=ExtensionState.PENDING)
         extensions = list(
-            within(pending, selectors.ticket_visibility_q(user))
+            within(pending, user)
             .select_related("ticket", "requested_by")
             .order_by("requested_at")[:100]
         )
