@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -20,14 +20,15 @@ from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
 
 from .choices import Kind, Status
+from .filters import field_value_q
 from .models import IdentityDisclosure, Ticket, TicketEvent
-from .querysets import identity_hidden_q
+from .querysets import TicketQuerySet, identity_hidden_q
 
 MASK = "***"
 IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
 
 
-def ticket_list_for_user(user: User) -> QuerySet[Ticket]:
+def ticket_list_for_user(user: User) -> TicketQuerySet:
     return (
         Ticket.objects.visible_to(user)
         .select_related("category", "department", "handler", "customer", "respondent_department")
@@ -35,7 +36,7 @@ def ticket_list_for_user(user: User) -> QuerySet[Ticket]:
     )
 
 
-def department_inbox_for_user(user: User) -> QuerySet[Ticket]:
+def department_inbox_for_user(user: User) -> TicketQuerySet:
     """The active tickets of `user`'s departments (and those below them): a liaison's or
     handler's inbox, nearest deadline first in the queue.
 
@@ -83,17 +84,6 @@ def ticket_after_action(ticket: Ticket) -> Ticket:
     longer see the ticket in lists, but still gets the result of what they did.
     """
     return ticket_with_timeline(Ticket.objects.select_related(*DETAIL_RELATED).get(pk=ticket.pk))
-
-
-def ticket_search_q(user: User, text: str) -> Q:
-    """Tickets matching every word of `text` in their number, subject, description, reply,
-    notes and progress reports, or the customer's phone and name only where `user` may see
-    them unmasked, so a search never reveals a hidden identity. The ledger's search, with its
-    indexes (see docs/ledger.md): the same words find the same tickets in the API, the queues
-    and the ledger."""
-    from closeloop.reports.ledger import search_q  # reports reads tickets, not the reverse
-
-    return search_q(user, text)
 
 
 def customer_view(ticket: Ticket, user: User) -> dict[str, Any] | None:
@@ -247,11 +237,9 @@ def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Tick
 
 def customer_history_for_user(
     user: User, phone: str, keys: Mapping[str, str] | None = None
-) -> QuerySet[Ticket]:
+) -> TicketQuerySet:
     """A caller's earlier tickets, by phone — or by a key field of the pack (户号, plate
     number…: `keys` = {code: value}) — limited to what `user` may see with identity."""
-    from closeloop.reports.ledger import field_value_q  # reports reads tickets
-
     match = Q(customer__phone=phone) if phone else Q(pk__in=[])
     for code, value in (keys or {}).items():
         match |= field_value_q(user, code, value)

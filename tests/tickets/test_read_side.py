@@ -114,3 +114,14 @@ def test_department_inbox_is_the_visible_active_tickets_of_the_department(
         assert inbox == visible, user.username
     assert _numbers(selectors.department_inbox_for_user(centre.liaison_a)) == {tickets["report_a"]}
 
+
+def test_search_through_the_queryset_never_finds_a_masked_reporter(
+    centre: Centre, tickets: dict[str, str]
+) -> None:
+    report = Ticket.objects.get(number=tickets["report_a"])
+    report.customer.name = "举报人甲"
+    report.customer.save()
+    assert _numbers(Ticket.objects.search(centre.supervisor, "举报人甲")) == {tickets["report_a"]}
+    seen = Ticket.objects.visible_to(centre.liaison_a)
+    assert _numbers(seen.search(centre.liaison_a, "举报人甲")) == set()
+    assert _numbers(seen.search(centre.liaison_a, "违规收费")) == {tickets["report_a"]}

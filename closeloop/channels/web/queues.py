@@ -16,7 +16,7 @@ from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Kind, Status
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.querysets import sees_every_ticket
+from closeloop.tickets.querysets import TicketQuerySet, sees_every_ticket
 
 from . import deadlines
 
@@ -55,13 +55,13 @@ def default_queue(user: User) -> str:
     return "mine"
 
 
-def my_tickets(user: User) -> QuerySet[Ticket]:
+def my_tickets(user: User) -> TicketQuerySet:
     """Tickets a person answers for now: held by them, first taken by them (agents follow up
     their callers), or — for liaisons — waiting in their department."""
     return queue_tickets(user, "mine")
 
 
-def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
+def queue_tickets(user: User, name: str) -> TicketQuerySet:
     if name == "department":
         return selectors.department_inbox_for_user(user)
     base = Ticket.objects.visible_to(user)
@@ -75,9 +75,8 @@ def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
     return base
 
 
-def apply_filters(user: User, qs: QuerySet[Ticket], f: dict[str, Any]) -> QuerySet[Ticket]:
-    if f.get("q"):
-        qs = qs.filter(selectors.ticket_search_q(user, f["q"]))
+def apply_filters(user: User, tickets: TicketQuerySet, f: dict[str, Any]) -> QuerySet[Ticket]:
+    qs: QuerySet[Ticket] = tickets.search(user, f["q"]) if f.get("q") else tickets
     for field in ("status", "kind", "urgency"):
         if f.get(field):
             qs = qs.filter(**{field: f[field]})

@@ -27,10 +27,11 @@ from closeloop.directory.models import Department, User
 from closeloop.policy.fields import field_value_parse
 from closeloop.policy.selectors import category_subtree_ids
 from closeloop.policy.services import pack_active
-from closeloop.reports.ledger import SearchField
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import Kind, Severity, Status
+from closeloop.tickets.filters import SearchField
 from closeloop.tickets.models import Ticket
+from closeloop.tickets.querysets import TicketQuerySet
 
 from . import serializers as s
 from .pagination import CappedCountPagination
@@ -121,7 +122,8 @@ class TicketFilter(django_filters.FilterSet):
     def filter_q(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         if not value.strip():
             return queryset
-        return queryset.filter(selectors.ticket_search_q(self.request.user, value))
+        assert isinstance(queryset, TicketQuerySet)
+        return queryset.search(_viewer(self.request), value)
 
 
 class DisclosingListView(generics.ListAPIView):
