@@ -34,7 +34,8 @@ from closeloop.tickets.choices import (
     Status,
     Validity,
 )
-from closeloop.tickets.filters import SearchField, field_value_q
+from closeloop.tickets.filter_fields import SearchField
+from closeloop.tickets.filters import field_value_q
 from closeloop.tickets.models import Ticket
 
 # Counting stops here: an exact COUNT of a frequent word over a million tickets reads every

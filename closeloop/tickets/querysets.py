@@ -53,6 +53,11 @@ def identity_hidden_q(user: User) -> Q:
     return Q(confidential=True) | Q(kind=Kind.REPORT)
 
 
+def open_q() -> Q:
+    """The open tickets as a condition (`TicketQuerySet.open`), to combine with others."""
+    return Q(status__literal_in=OPEN_STATUSES)
+
+
 class TicketQuerySet(QuerySet["Ticket"]):
     def visible_to(self, user: User) -> Self:
         """The tickets `user` may see; unfiltered for who sees them all."""
@@ -60,7 +65,7 @@ class TicketQuerySet(QuerySet["Ticket"]):
 
     def open(self) -> Self:
         """Registered to suspended: what still needs work (the `ticket_open_*` indexes)."""
-        return self.filter(status__literal_in=OPEN_STATUSES)
+        return self.filter(open_q())
 
     def active(self) -> Self:
         """Open, or resolved and waiting for the return visit: a department's inbox (the
