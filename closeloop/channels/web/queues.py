@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -15,10 +17,13 @@ from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Kind, Status
+from closeloop.tickets.filter_fields import ANY, TickedTrue
+from closeloop.tickets.filters import TicketFilterSet
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.querysets import TicketQuerySet, sees_every_ticket
 
 from . import deadlines
+from .forms import choices_of, set_choices
 
 QUEUES = {
     "mine": _("My tickets"),
@@ -75,20 +80,41 @@ def queue_tickets(user: User, name: str) -> TicketQuerySet:
     return base
 
 
-def apply_filters(user: User, tickets: TicketQuerySet, f: dict[str, Any]) -> QuerySet[Ticket]:
-    qs: QuerySet[Ticket] = tickets.search(user, f["q"]) if f.get("q") else tickets
-    for field in ("status", "kind", "urgency"):
-        if f.get(field):
-            qs = qs.filter(**{field: f[field]})
-    if f.get("crisis"):
-        qs = qs.filter(crisis=True)
-    qs = deadlines.filter_state(qs, f.get("deadline_state", ""))
-    sort = f.get("sort") or "due"
-    if sort == "new":
-        return qs.order_by("-received_at", "-id")
-    if sort == "old":
-        return qs.order_by("received_at", "id")
-    return deadlines.order_by_due(qs)
+# The filters a queue offers, in the order its bar shows them, and the choices it offers.
+QUEUE_FILTERS = ("q", "status", "kind", "urgency", "deadline_state", "crisis", "ordering")
+DEADLINE_SHOWN = [("warning", _("due soon")), ("overdue", _("overdue"))]
+ORDERINGS_SHOWN = [
+    ("next_due_at,-received_at", _("nearest deadline")),
+    ("-received_at", _("newest first")),
+    ("received_at", _("oldest first")),
+]
+
+
+def queue_filter(
+    user: User, name: str, data: QueryDict, pack: Any
+) -> tuple[forms.Form, QuerySet[Ticket]]:
+    """The queue's filter bar and its tickets, nearest deadline first unless asked otherwise.
+    The filters are the ledger's and the API's (`TicketFilterSet`), with the choices this bar
+    has always offered; a value it does not offer leaves the queue unfiltered."""
+    tickets = deadlines.order_by_due(queue_tickets(user, name))
+    filters = TicketFilterSet(
+        data or None, tickets, user=user, only=QUEUE_FILTERS, order=QUEUE_FILTERS
+    )
+    form = filters.form
+    # The search box takes what it always took (a word of one character is searched too).
+    form.fields["q"] = forms.CharField(label=_("Search"), required=False, max_length=100)
+    set_choices(form, "status", [ANY, *Status.choices])
+    set_choices(form, "kind", [ANY, *choices_of(pack.kinds, Kind)])
+    form.fields["urgency"] = forms.ChoiceField(
+        label=_("Urgency"),
+        required=False,
+        choices=[ANY, *((level.code, level.name) for level in pack.urgency.levels)],
+    )
+    set_choices(form, "deadline_state", [ANY, *DEADLINE_SHOWN])
+    set_choices(form, "ordering", ORDERINGS_SHOWN)
+    crisis = form.fields["crisis"]
+    crisis.label, crisis.widget = _("Crisis only"), TickedTrue()
+    return form, filters.qs if filters.is_valid() else tickets
 
 
 # What a queue row shows beside the ticket; the long texts and the deadline plan stay behind.
