@@ -1211,7 +1211,7 @@ class Loader:
         from its saved definition."""
         with transaction.atomic(), connection.cursor() as cursor:
             if "ledger_fts" in connection.introspection.table_names(cursor):
-                from closeloop.reports.ledger import fts_rebuild
+                from closeloop.tickets.search import fts_rebuild
 
                 fts_rebuild(cursor)
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")

@@ -654,12 +654,7 @@ def phase_search(rep: Reporter, sizes: Sizes, people: Cast) -> None:
 
     from closeloop.common.paging import page_rows
     from closeloop.reports import exports
-    from closeloop.reports.ledger import (
-        ledger_count_capped,
-        ledger_filtered,
-        ledger_filters_clean,
-        ledger_for_user,
-    )
+    from closeloop.reports.ledger import ledger_count_capped, ledger_for_user
 
     user = people.supervisor
     api = APIClient(HTTP_HOST="127.0.0.1")
@@ -701,9 +696,9 @@ def phase_search(rep: Reporter, sizes: Sizes, people: Cast) -> None:
         )
 
         def export_first_rows(word: str = word) -> int:
-            cleaned = ledger_filters_clean({"q": word})
-            total = ledger_filtered(user, cleaned).count()
-            next(exports.ledger_rows(user, cleaned), None)
+            ledger = ledger_for_user(user, {"q": word})
+            total = ledger.count()
+            next(exports.ledger_rows(user, ledger), None)
             return total
 
         samples, total = repeat(_rolled_back(export_first_rows), min(reps, 3))

@@ -590,11 +590,22 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- export
 
 
-# Ledger filters the `export ledger` command passes on (option → filter name).
+# The ticket filters the `export ledger` command takes, each as an option of its name
+# (`--deadline-state` is `deadline_state`; docs/ledger.md); those in LEDGER_REPEATED repeat.
 LEDGER_OPTIONS = (
-    "kind", "category", "channel", "department", "handler", "urgency", "severity", "crisis",
-    "validity", "state", "deadline", "satisfaction", "reopened", "compensation",
+    "received_from", "received_to", "kind", "category", "channel", "department",
+    "department_tree", "handler", "urgency", "severity", "crisis", "validity", "status",
+    "deadline_state", "satisfaction", "reopened", "compensation", "ordering",
 )  # fmt: skip
+LEDGER_REPEATED = ("kind", "channel", "status", "deadline_state")
+# The options the command took before, passed on under their old names (deprecated: old name
+# → the filter it is now), so a bad value is named as it was given.
+LEDGER_OLD_OPTIONS = {
+    "from": "received_from",
+    "to": "received_to",
+    "state": "status",
+    "deadline": "deadline_state",
+}
 
 
 def cmd_export_ledger(args: argparse.Namespace) -> int:
@@ -610,8 +621,9 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
         raise CommandError(f"no active user '{args.user}'")
-    filters = {"from": args.date_from, "to": args.date_to, "q": args.search}
-    filters.update({name: getattr(args, f"filter_{name}") for name in LEDGER_OPTIONS})
+    filters: dict[str, Any] = {"q": args.search}
+    for name in (*LEDGER_OPTIONS, *LEDGER_OLD_OPTIONS):
+        filters[name] = getattr(args, f"filter_{name}")
     for given in args.fields or []:
         code, sep, value = given.partition("=")
         if not sep or not code:
@@ -774,8 +786,6 @@ def build_parser() -> argparse.ArgumentParser:
     exp_sub = p.add_subparsers(dest="export_command", metavar="WHAT", parser_class=_Parser)
     exp_sub.required = True
     q = exp_sub.add_parser("ledger", help="the ledger (台账) as CSV or XLSX, streamed")
-    q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="received from (day)")
-    q.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="received to (day, included)")
     q.add_argument("--format", choices=["csv", "xlsx"], required=True)
     q.add_argument("-o", "--output", required=True, metavar="FILE")
     q.add_argument(
@@ -785,8 +795,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name in LEDGER_OPTIONS:
         # dest prefixed: "handler" is taken by the command's own dispatch
         q.add_argument(
-            f"--{name}", dest=f"filter_{name}", metavar="VALUE", help="see docs/ledger.md"
+            f"--{name.replace('_', '-')}",
+            dest=f"filter_{name}",
+            metavar="VALUE",
+            action="append" if name in LEDGER_REPEATED else "store",
+            help="see docs/ledger.md" + (" (repeatable)" if name in LEDGER_REPEATED else ""),
         )
+    for old, new in LEDGER_OLD_OPTIONS.items():
+        help_ = f"deprecated: --{new.replace('_', '-')}"
+        q.add_argument(f"--{old}", dest=f"filter_{old}", metavar="VALUE", help=help_)
     q.add_argument(
         "--field",
         dest="fields",

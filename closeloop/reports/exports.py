@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +43,7 @@ from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Val
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.statuses import Status
 
-from .ledger import ledger_filtered, ledger_filters_clean
+from .ledger import ledger_filters_check
 
 logger = logging.getLogger(__name__)
 
@@ -208,13 +209,14 @@ def _row(
 
 
 def ledger_rows(
-    user: User, cleaned: Mapping[str, Any], *, chunk_size: int = CHUNK
+    user: User, ledger: QuerySet[Ticket], *, chunk_size: int = CHUNK
 ) -> Iterator[list[Any]]:
-    """The export's rows (typed values), masked for `user`, one chunk in memory at a time."""
+    """The export's rows (typed values) of `ledger` (what `user` sees of it), masked for
+    `user`, one chunk in memory at a time."""
     labels = _labels()
     pack = _pack()
     keys = [key for _label, key in columns(pack)]
-    tickets = ledger_filtered(user, cleaned).iterator(chunk_size=chunk_size)
+    tickets = ledger.iterator(chunk_size=chunk_size)
     for chunk in _batches(tickets, chunk_size):
         late = set(
             Deadline.objects.filter(ticket_id__in=[t.pk for t in chunk], state__in=LATE_STATES)
@@ -316,9 +318,9 @@ def ledger_export(
             str(_("format must be one of: %(f)s") % {"f": ", ".join(FORMATS)}),
             details={"format": [str(_("unknown format"))]},
         )
-    cleaned = ledger_filters_clean(filters)
+    ledger = ledger_filters_check(user, filters).qs
     with translation.override(language or translation.get_language()):
-        total = ledger_filtered(user, cleaned).count()
+        total = ledger.count()
         done = 0
         if progress:
             progress(0, total)
@@ -330,7 +332,7 @@ def ledger_export(
                 progress(done, total)
 
         writer = _write_csv if fmt == "csv" else _write_xlsx
-        writer(Path(path), ledger_rows(user, cleaned), tick)
+        writer(Path(path), ledger_rows(user, ledger), tick)
         if progress:
             progress(done, max(total, done))
     return done
@@ -385,7 +387,7 @@ def export_job_start(user: User, filters: Mapping[str, Any], fmt: str) -> str:
             str(_("format must be one of: %(f)s") % {"f": ", ".join(FORMATS)}),
             details={"format": [str(_("unknown format"))]},
         )
-    ledger_filters_clean(filters)  # refuse bad filters now, not in the worker
+    ledger_filters_check(user, filters)  # refuse bad filters now, not in the worker
     export_jobs_clean()
     running = [
         s

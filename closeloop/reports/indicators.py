@@ -33,7 +33,6 @@ from closeloop.policy.services import pack_active
 from closeloop.sla.models import Deadline, DeadlineState, EscalationRecord
 from closeloop.tickets.choices import Satisfaction, Validity
 from closeloop.tickets.models import Ticket, TicketEvent
-from closeloop.tickets.selectors import ticket_visibility_q
 from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
 GROUPS = {
@@ -74,7 +73,7 @@ class Period:
 
 def cohort(user: User, period: Period) -> QuerySet[Ticket]:
     return (
-        Ticket.objects.filter(ticket_visibility_q(user))
+        Ticket.objects.visible_to(user)
         .filter(received_at__gte=period.start, received_at__lt=period.end)
         .exclude(status=Status.MERGED)
     )

@@ -26,7 +26,7 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.sla.models import Deadline, DeadlineState
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.selectors import ticket_get_for_user, ticket_visibility_q
+from closeloop.tickets.selectors import ticket_get_for_user
 
 from .indicators import Period, cohort, indicators, overdue_q, period_of, satisfied_values
 from .models import MonthlyReport
@@ -291,7 +291,7 @@ def monthly_report_data(user: User, month: Month, *, now: datetime) -> dict[str,
     typical = list(report.typical_cases) if report is not None else []
     if typical and not user.is_centre_staff:
         visible = set(
-            Ticket.objects.filter(ticket_visibility_q(user))
+            Ticket.objects.visible_to(user)
             .filter(number__in=[c["number"] for c in typical])
             .values_list("number", flat=True)
         )

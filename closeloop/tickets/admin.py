@@ -13,6 +13,7 @@ from closeloop.directory.models import User
 
 from . import selectors
 from .models import Customer, Enclosure, IdentityDisclosure, Ticket, TicketEvent
+from .querysets import TicketQuerySet, identity_hidden_q
 
 EVENT_FIELDS = ("at", "actor", "action", "from_status", "to_status", "payload")
 ENCLOSURE_FIELDS = ("item", "quantity", "disposition", "note")
@@ -91,7 +92,9 @@ class TicketAdmin(ReadOnlyAdmin):
     inlines = [EnclosureInline, EventInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).filter(selectors.ticket_visibility_q(_viewer(request)))
+        tickets = super().get_queryset(request)
+        assert isinstance(tickets, TicketQuerySet)
+        return tickets.visible_to(_viewer(request))
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         return [*self.list_display, _customer_column(_viewer(request))]
@@ -127,7 +130,7 @@ class CustomerAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         protected = Ticket.objects.filter(customer=OuterRef("pk")).filter(
-            selectors.identity_hidden_q(_viewer(request))
+            identity_hidden_q(_viewer(request))
         )
         return super().get_queryset(request).annotate(hidden=Exists(protected))
 

@@ -15,12 +15,11 @@ from .choices import (
     Severity,
     Validity,
 )
+from .querysets import ESCALATION_ACTIONS, TicketEventQuerySet, TicketQuerySet
 
 # The partial indexes' conditions, in the order every query writes them (StatusSet).
 _OPEN = list(OPEN_STATUSES)
 _ACTIVE = list(ACTIVE_STATUSES)
-# Events a supervisor follows on the dashboard.
-ESCALATION_ACTIONS = ("case_file", "escalate", "supervise")
 
 
 class Customer(TimeStampedModel):
@@ -200,6 +199,8 @@ class Ticket(TimeStampedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -278,6 +279,8 @@ class TicketEvent(AppendOnlyModel):
     from_status = models.CharField(_("from status"), max_length=20, blank=True)
     to_status = models.CharField(_("to status"), max_length=20, blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+
+    objects = TicketEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ticket event")

@@ -1,63 +1,60 @@
 """Access-checked reads. Every interface that shows tickets or customers goes through here.
 
-Two rules live in this module and nowhere else:
-- visibility: centre staff see every ticket; liaisons and handlers see their department's
-  tickets and those they held before;
-- identity protection: on reports and confidential tickets the customer's identity is
-  masked for everyone but agents, supervisors and leaders, and each unmasked view is logged.
+Who may see which ticket is `Ticket.objects.visible_to(user)` (`querysets`); this module adds
+identity protection, its one rule that lives nowhere else: on reports and confidential
+tickets the customer's identity is masked for everyone but agents, supervisors and leaders,
+and each unmasked view is logged.
 """
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from closeloop.common.errors import InvalidTransition, NotAllowed, NotFound, ServiceError
 from closeloop.directory.models import User
+from closeloop.directory.roles import Role
 from closeloop.policy.services import pack_active
 from closeloop.workflow.statuses import Status
 
 from .choices import Kind
-from .models import Assignment, IdentityDisclosure, Ticket, TicketEvent
+from .filters import field_value_q
+from .models import IdentityDisclosure, Ticket, TicketEvent
+from .querysets import TicketQuerySet, identity_hidden_q
 
 MASK = "***"
 IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
 
 
-def ticket_visibility_q(user: User) -> Q:
-    """A filter on Ticket selecting what `user` may see."""
-    if not user.is_active:
-        return Q(pk__in=[])
-    if user.is_centre_staff:
-        return Q()
-    if not user.role_set:
-        return Q(pk__in=[])
-    held_before = Exists(Assignment.objects.filter(ticket=OuterRef("pk"), handler=user))
-    own = Q(department_id__in=user.department_scope)
-    return own | Q(handler=user) | Q(held_before)
-
-
-def identity_hidden_q(user: User) -> Q:
-    """Tickets whose customer identity `user` may not see."""
-    if user.may_see_identity:
-        return Q(pk__in=[])
-    return Q(confidential=True) | Q(kind=Kind.REPORT)
-
-
-def ticket_list_for_user(user: User) -> QuerySet[Ticket]:
+def ticket_list_for_user(user: User) -> TicketQuerySet:
     return (
-        Ticket.objects.filter(ticket_visibility_q(user))
+        Ticket.objects.visible_to(user)
         .select_related("category", "department", "handler", "customer", "respondent_department")
         .prefetch_related("enclosures", "attachments")
     )
 
 
+def department_inbox_for_user(user: User) -> TicketQuerySet:
+    """The active tickets of `user`'s departments (and those below them): a liaison's or
+    handler's inbox, nearest deadline first in the queue.
+
+    For a liaison or handler this reads without the visibility test, on purpose: their own
+    departments are the first thing `visible_to` grants them, so the test would drop nothing
+    — and, kept, its "or held before" arm stops the database reading the inbox straight off
+    its index (`ticket_active_department_due`) in deadline order. Anyone else gets the test.
+    """
+    inbox = Ticket.objects.active().filter(department_id__in=user.department_scope)
+    if user.is_active and user.has_role(Role.LIAISON, Role.HANDLER):
+        return inbox
+    return inbox.visible_to(user)
+
+
 def ticket_get_for_user(user: User, number: str, *, for_update: bool = False) -> Ticket:
     """The ticket if `user` may see it; NotFound otherwise (never says which)."""
-    qs = Ticket.objects.filter(ticket_visibility_q(user))
+    qs = Ticket.objects.visible_to(user)
     qs = qs.select_for_update() if for_update else qs.select_related(*DETAIL_RELATED)
     ticket = qs.filter(number=number).first()
     if ticket is None:
@@ -88,17 +85,6 @@ def ticket_after_action(ticket: Ticket) -> Ticket:
     longer see the ticket in lists, but still gets the result of what they did.
     """
     return ticket_with_timeline(Ticket.objects.select_related(*DETAIL_RELATED).get(pk=ticket.pk))
-
-
-def ticket_search_q(user: User, text: str) -> Q:
-    """Tickets matching every word of `text` in their number, subject, description, reply,
-    notes and progress reports, or the customer's phone and name only where `user` may see
-    them unmasked, so a search never reveals a hidden identity. The ledger's search, with its
-    indexes (see docs/ledger.md): the same words find the same tickets in the API, the queues
-    and the ledger."""
-    from closeloop.reports.ledger import search_q  # reports reads tickets, not the reverse
-
-    return search_q(user, text)
 
 
 def customer_view(ticket: Ticket, user: User) -> dict[str, Any] | None:
@@ -252,11 +238,9 @@ def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Tick
 
 def customer_history_for_user(
     user: User, phone: str, keys: Mapping[str, str] | None = None
-) -> QuerySet[Ticket]:
+) -> TicketQuerySet:
     """A caller's earlier tickets, by phone — or by a key field of the pack (户号, plate
     number…: `keys` = {code: value}) — limited to what `user` may see with identity."""
-    from closeloop.reports.ledger import field_value_q  # reports reads tickets
-
     match = Q(customer__phone=phone) if phone else Q(pk__in=[])
     for code, value in (keys or {}).items():
         match |= field_value_q(user, code, value)

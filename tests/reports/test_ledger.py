@@ -285,7 +285,7 @@ def test_postgresql_search_uses_its_indexes(
     """Each word is looked up first (one UNION ALL: the tickets' own text, up to
     OWN_IDS_MAX; notes; customers), every part served by an index. A rare word then reaches
     the ledger's query as ids; a frequent one as the text conditions, with their indexes."""
-    from closeloop.reports import ledger as module
+    from closeloop.tickets import search as module
 
     if frequent:
         monkeypatch.setattr(module, "OWN_IDS_MAX", 0)
@@ -371,7 +371,7 @@ def test_many_matches_through_notes_stay_correct(
 ) -> None:
     """Beyond EXTRA_IDS_MAX tickets found through notes and customers, the lookup becomes a
     subquery: slower on a large ledger, the same tickets."""
-    from closeloop.reports import ledger as module
+    from closeloop.tickets import search as module
 
     expected = {ledger[k] for k in ("invoice", "consult", "outage", "reopened", "september")}
     assert numbers(centre.supervisor, q="王五") == expected
@@ -391,7 +391,7 @@ def test_count_is_capped(centre: Any, ledger: dict[str, str]) -> None:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5")
 def test_sqlite_index_heals_after_lost_triggers(centre: Any, ledger: dict[str, str]) -> None:
-    from closeloop.reports import ledger as module
+    from closeloop.tickets import search as module
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER ledger_fts_ticket_update")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from closeloop.channels.web import dashboard, deadlines, queues
 from closeloop.sla.engine import ticket_deadlines_summarise
 from closeloop.sla.models import Deadline
-from closeloop.tickets import selectors, services
+from closeloop.tickets import services
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.statuses import ACTIVE_STATUSES
 
@@ -191,7 +191,8 @@ def test_department_inbox_is_what_the_person_may_see_there(
     user = getattr(centre, who)
     listed = set(queues.queue_tickets(user, "department").values_list("number", flat=True))
     visible = set(
-        Ticket.objects.filter(selectors.ticket_visibility_q(user), department=centre.dept_a)
+        Ticket.objects.visible_to(user)
+        .filter(department=centre.dept_a)
         .filter(status__in=ACTIVE_STATUSES)
         .values_list("number", flat=True)
     )

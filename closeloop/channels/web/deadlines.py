@@ -7,25 +7,21 @@ and filter on the ticket row alone.
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.sla.labels import STATE_LABELS, UNIT_LABELS
 from closeloop.sla.models import Deadline
+from closeloop.tickets.filter_fields import ORDERINGS
 from closeloop.tickets.models import Ticket
 
 OPEN_STATES = ("on_track", "warning", "overdue")
 
 
 def order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Nearest deadline first; tickets without one after them, newest first."""
-    return qs.order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-id")
-
-
-def filter_state(qs: QuerySet[Ticket], state: str) -> QuerySet[Ticket]:
-    if not state:
-        return qs
-    return qs.filter(deadline_state=state)
+    """Nearest deadline first, newest first among equals; tickets without one after them (the
+    filters' `ordering=next_due_at,-received_at`, the order the queues' indexes hold)."""
+    return qs.order_by(*ORDERINGS["next_due_at,-received_at"])
 
 
 def deadlines_for_ticket(ticket: Ticket) -> list[Any]:

@@ -18,7 +18,6 @@ from closeloop.tickets.choices import (
     Satisfaction,
     Validity,
 )
-from closeloop.workflow.statuses import Status
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -169,42 +168,6 @@ class EnclosureForm(forms.Form):
 
 
 EnclosureFormSet = forms.formset_factory(EnclosureForm, extra=3, max_num=50)
-
-
-# --------------------------------------------------------------------------- queues
-
-
-class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    # Named as the API's filter and the ticket's field, so the same query string works on both.
-    deadline_state = forms.ChoiceField(
-        label=_("Deadline"),
-        required=False,
-        choices=[("", _("any")), ("warning", _("due soon")), ("overdue", _("overdue"))],
-    )
-    crisis = forms.BooleanField(label=_("Crisis only"), required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort"),
-        required=False,
-        choices=[
-            ("due", _("nearest deadline")),
-            ("new", _("newest first")),
-            ("old", _("oldest first")),
-        ],
-    )
-
-    def __init__(self, *args: Any, pack: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        set_choices(self, "status", [("", _("any")), *Status.choices])
-        set_choices(self, "kind", [("", _("any")), *choices_of(pack.kinds, Kind)])
-        set_choices(
-            self,
-            "urgency",
-            [("", _("any"))] + [(level.code, level.name) for level in pack.urgency.levels],
-        )
 
 
 # --------------------------------------------------------------------------- actions

@@ -1,5 +1,6 @@
-"""The ledger page (台账) and its exports. Reads through `reports.ledger`; exports run as
-background jobs (`reports.exports`) whose progress the page polls. See docs/ledger.md."""
+"""The ledger page (台账) and its exports. Reads through `reports.ledger` (the ticket filters,
+checked strictly); exports run as background jobs (`reports.exports`) whose progress the
+page polls. See docs/ledger.md."""
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -13,10 +14,9 @@ from closeloop.directory.models import User
 from closeloop.reports import exports
 from closeloop.reports.ledger import (
     COUNT_CAP,
-    LedgerFilterForm,
     filters_of,
     ledger_count_capped,
-    ledger_filtered,
+    ledger_filterset,
 )
 from closeloop.tickets import selectors
 
@@ -38,12 +38,12 @@ def _is_htmx(request: HttpRequest) -> bool:
 @require_GET
 def ledger(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = LedgerFilterForm(request.GET)
-    context: dict[str, object] = {"form": form, "rows": [], "formats": exports.FORMATS}
-    if not form.is_valid():
+    filters = ledger_filterset(user, request.GET)
+    context: dict[str, object] = {"form": filters.form, "rows": [], "formats": exports.FORMATS}
+    if not filters.is_valid():
         return render(request, "workbench/ledger.html", context, status=400)
     page = page_number(request.GET.get("page")) or 1  # not a page number: the first
-    qs = ledger_filtered(user, form.cleaned_data)
+    qs = filters.qs
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:ledger")
     count, more = ledger_count_capped(qs, COUNT_CAP)
@@ -64,7 +64,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
         count=count,
         more=more,
         query=query.urlencode(),
-        filters=filters_of(request.GET).items(),
+        filters=[
+            (name, value)
+            for name, given in filters_of(request.GET).items()
+            for value in (given if isinstance(given, list) else [given])
+        ],
     )
     # A page past the last (a stale link, or a made-up number): the ledger, empty, says so.
     return render(

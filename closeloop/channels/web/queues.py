@@ -1,8 +1,10 @@
-"""Which tickets each queue lists. Visibility itself comes from the ticket selectors."""
+"""Which tickets each queue lists. Visibility itself comes from `Ticket.objects.visible_to`."""
 
 from typing import Any
 
+from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -15,10 +17,14 @@ from closeloop.directory.roles import Role
 from closeloop.sla.labels import STATE_LABELS
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Kind
+from closeloop.tickets.filter_fields import ANY, TickedTrue
+from closeloop.tickets.filters import TicketFilterSet
 from closeloop.tickets.models import Ticket
-from closeloop.workflow.statuses import ACTIVE_STATUSES, OPEN_STATUSES, Status
+from closeloop.tickets.querysets import TicketQuerySet, sees_every_ticket
+from closeloop.workflow.statuses import Status
 
 from . import deadlines
+from .forms import choices_of, set_choices
 
 QUEUES = {
     "mine": _("My tickets"),
@@ -29,13 +35,13 @@ QUEUES = {
 PAGE_SIZE = 50
 
 
-def within(qs: QuerySet[Any], visibility: Q, field: str = "ticket") -> QuerySet[Any]:
-    """Rows (events, extension requests, deadlines) of tickets the viewer may see. Centre staff
+def within(qs: QuerySet[Any], user: User, field: str = "ticket") -> QuerySet[Any]:
+    """Rows (events, extension requests, deadlines) of tickets `user` may see. Centre staff
     see every ticket: no `ticket__in` subquery then, which the database would answer by
     joining the whole ticket table."""
-    if not visibility:
+    if sees_every_ticket(user):
         return qs
-    return qs.filter(**{f"{field}__in": Ticket.objects.filter(visibility)})
+    return qs.filter(**{f"{field}__in": Ticket.objects.visible_to(user)})
 
 
 def queues_for(user: User) -> list[str]:
@@ -55,49 +61,61 @@ def default_queue(user: User) -> str:
     return "mine"
 
 
-def my_tickets(user: User) -> QuerySet[Ticket]:
+def my_tickets(user: User) -> TicketQuerySet:
     """Tickets a person answers for now: held by them, first taken by them (agents follow up
     their callers), or — for liaisons — waiting in their department."""
     return queue_tickets(user, "mine")
 
 
-def queue_tickets(user: User, name: str) -> QuerySet[Ticket]:
-    base = Ticket.objects.filter(selectors.ticket_visibility_q(user))
-    if name == "department" and user.has_role(Role.LIAISON, Role.HANDLER):
-        # A liaison's or handler's own departments are the first thing they may see
-        # (selectors.ticket_visibility_q), so here the visibility test adds nothing — and,
-        # kept, its "or held before" part stops the database reading the inbox straight off
-        # its index (ticket_active_department_due) in deadline order.
-        base = Ticket.objects.all()
+def queue_tickets(user: User, name: str) -> TicketQuerySet:
+    if name == "department":
+        return selectors.department_inbox_for_user(user)
+    base = Ticket.objects.visible_to(user)
     if name == "mine":
         q = Q(handler=user) | Q(first_contact_owner=user)
         if user.has_role(Role.LIAISON) and user.department_id:
             q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-        return base.filter(q, status__literal_in=ACTIVE_STATUSES)
-    if name == "department":
-        return base.filter(
-            department_id__in=user.department_scope, status__literal_in=ACTIVE_STATUSES
-        )
+        return base.active().filter(q)
     if name == "open":
-        return base.filter(status__literal_in=OPEN_STATUSES)
+        return base.open()
     return base
 
 
-def apply_filters(user: User, qs: QuerySet[Ticket], f: dict[str, Any]) -> QuerySet[Ticket]:
-    if f.get("q"):
-        qs = qs.filter(selectors.ticket_search_q(user, f["q"]))
-    for field in ("status", "kind", "urgency"):
-        if f.get(field):
-            qs = qs.filter(**{field: f[field]})
-    if f.get("crisis"):
-        qs = qs.filter(crisis=True)
-    qs = deadlines.filter_state(qs, f.get("deadline_state", ""))
-    sort = f.get("sort") or "due"
-    if sort == "new":
-        return qs.order_by("-received_at", "-id")
-    if sort == "old":
-        return qs.order_by("received_at", "id")
-    return deadlines.order_by_due(qs)
+# The filters a queue offers, in the order its bar shows them, and the choices it offers.
+QUEUE_FILTERS = ("q", "status", "kind", "urgency", "deadline_state", "crisis", "ordering")
+DEADLINE_SHOWN = [("warning", _("due soon")), ("overdue", _("overdue"))]
+ORDERINGS_SHOWN = [
+    ("next_due_at,-received_at", _("nearest deadline")),
+    ("-received_at", _("newest first")),
+    ("received_at", _("oldest first")),
+]
+
+
+def queue_filter(
+    user: User, name: str, data: QueryDict, pack: Any
+) -> tuple[forms.Form, QuerySet[Ticket]]:
+    """The queue's filter bar and its tickets, nearest deadline first unless asked otherwise.
+    The filters are the ledger's and the API's (`TicketFilterSet`), with the choices this bar
+    has always offered; a value it does not offer leaves the queue unfiltered."""
+    tickets = deadlines.order_by_due(queue_tickets(user, name))
+    filters = TicketFilterSet(
+        data or None, tickets, user=user, only=QUEUE_FILTERS, order=QUEUE_FILTERS
+    )
+    form = filters.form
+    # The search box takes what it always took (a word of one character is searched too).
+    form.fields["q"] = forms.CharField(label=_("Search"), required=False, max_length=100)
+    set_choices(form, "status", [ANY, *Status.choices])
+    set_choices(form, "kind", [ANY, *choices_of(pack.kinds, Kind)])
+    form.fields["urgency"] = forms.ChoiceField(
+        label=_("Urgency"),
+        required=False,
+        choices=[ANY, *((level.code, level.name) for level in pack.urgency.levels)],
+    )
+    set_choices(form, "deadline_state", [ANY, *DEADLINE_SHOWN])
+    set_choices(form, "ordering", ORDERINGS_SHOWN)
+    crisis = form.fields["crisis"]
+    crisis.label, crisis.widget = _("Crisis only"), TickedTrue()
+    return form, filters.qs if filters.is_valid() else tickets
 
 
 # What a queue row shows beside the ticket; the long texts and the deadline plan stay behind.

@@ -31,7 +31,6 @@ from ..downloads import attachment_response
 from . import actions, deadlines, queues
 from .access import home_for, safe_next, staff_required, staff_user
 from .dashboard import dashboard_figures
-from .forms import QueueFilterForm
 from .queues import within
 
 
@@ -72,14 +71,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     if name not in available:
         name = available[0]
     pack = pack_active()
-    data = request.GET.copy()
-    if "deadline" in data and "deadline_state" not in data:
-        # Links saved before the filter took the API's name (`?deadline=overdue`).
-        data.setlist("deadline_state", data.getlist("deadline"))
-    form = QueueFilterForm(data or None, pack=pack)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, qs = queues.queue_filter(user, name, request.GET, pack)
     page = page_number(request.GET.get("page")) or 1  # not a page number: the first
-    qs = queues.apply_filters(user, queues.queue_tickets(user, name), filters)
     tickets, has_next = queues.page_of(qs, page)
     selectors.identity_disclosures_record(tickets, user, "web:list")
     urgency_names = {level.code: level.name for level in pack.urgency.levels}
@@ -358,7 +351,7 @@ def _approval_rows(user: User) -> dict[str, Any]:
     if may_extend:
         pending = ExtensionRequest.objects.filter(state=ExtensionState.PENDING)
         extensions = list(
-            within(pending, selectors.ticket_visibility_q(user))
+            within(pending, user)
             .select_related("ticket", "requested_by")
             .order_by("requested_at")[:100]
         )

@@ -28,7 +28,7 @@ INDEXES = {
 def forwards(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor == "sqlite":
-        from closeloop.reports.ledger import fts_rebuild
+        from closeloop.tickets.search import fts_rebuild
 
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             fts_rebuild(cursor)

@@ -3,9 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
-import django_filters
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -21,19 +20,16 @@ from rest_framework.views import APIView
 
 from closeloop.channels.api.errors import error_response
 from closeloop.channels.downloads import attachment_response
-from closeloop.common.dates import validate_date_range
 from closeloop.common.errors import NotFound
-from closeloop.directory.models import Department, User
+from closeloop.directory.models import User
 from closeloop.policy.fields import field_value_parse
-from closeloop.policy.selectors import category_subtree_ids
 from closeloop.policy.services import pack_active
-from closeloop.reports.ledger import SearchField
 from closeloop.tickets import selectors, services
-from closeloop.tickets.choices import Kind, Severity
+from closeloop.tickets.filter_fields import ALIASES
+from closeloop.tickets.filters import TicketFilterSet
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.records import Action
-from closeloop.workflow.statuses import Status
 
 from . import serializers as s
 from .pagination import CappedCountPagination
@@ -47,87 +43,7 @@ def _viewer(request: Request) -> User:
     return user
 
 
-class BoundedDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO date-time within the dates closeloop accepts (`common.dates`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, validators=[validate_date_range], **kwargs)
-
-
-class SearchFilter(django_filters.CharFilter):
-    """The ledger's search box: the same limits, the same error for a bad one."""
-
-    field_class = SearchField
-
-
-class TicketFilter(django_filters.FilterSet):
-    # distinct=False: these are the ticket's own columns, so no row can appear twice, and
-    # django-filter's default SELECT DISTINCT over every column made the list and its count
-    # sort whole ticket rows (100-150 ms for a department's 1,300 open tickets at 1M).
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
-    category = django_filters.CharFilter(method="filter_category")
-    department = django_filters.CharFilter(method="filter_department")
-    urgency = django_filters.CharFilter()
-    severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    crisis = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true"
-    )
-    received_from = BoundedDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_to = BoundedDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    deadline_state = django_filters.MultipleChoiceFilter(
-        choices=[("on_track", "on_track"), ("warning", "warning"), ("overdue", "overdue")],
-        distinct=False,
-    )
-    q = SearchFilter(
-        method="filter_q",
-        help_text="Words (at most 5, 100 characters in all, one of two characters or more) "
-        "that every ticket listed contains in its number, subject, description, reply, notes "
-        "or progress reports, or its customer's name or phone where you may see them. "
-        "Substrings: 发票 finds 虚开增值税专用发票.",
-    )
-    ordering = django_filters.ChoiceFilter(
-        method="filter_ordering",
-        choices=[
-            ("received_at", "received_at"),
-            ("-received_at", "-received_at"),
-            ("next_due_at", "next_due_at"),
-        ],
-    )
-
-    class Meta:
-        model = Ticket
-        fields: list[str] = []
-
-    def filter_category(
-        self, queryset: QuerySet[Ticket], name: str, value: str
-    ) -> QuerySet[Ticket]:
-        """A category matches itself and every category below it."""
-        return queryset.filter(category_id__in=category_subtree_ids(value))
-
-    def filter_department(
-        self, queryset: QuerySet[Ticket], name: str, value: str
-    ) -> QuerySet[Ticket]:
-        # By id rather than by a join on the code: knowing the id when it plans, the database
-        # reads the (department, status, received_at) index instead of intersecting the whole
-        # department's tickets with the statuses (100+ ms for a department inbox at 1M).
-        pk = Department.objects.filter(code=value).values_list("pk", flat=True).first()
-        return queryset.filter(department_id=pk) if pk is not None else queryset.none()
-
-    def filter_ordering(
-        self, queryset: QuerySet[Ticket], name: str, value: str
-    ) -> QuerySet[Ticket]:
-        if value == "next_due_at":  # nearest deadline first; tickets without one last
-            return queryset.order_by(F("next_due_at").asc(nulls_last=True), "id")
-        return queryset.order_by(value, "-id" if value.startswith("-") else "id")
-
-    def filter_q(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
-        if not value.strip():
-            return queryset
-        return queryset.filter(selectors.ticket_search_q(self.request.user, value))
-
-
-class DisclosingListView(generics.ListAPIView):
+class DisclosingListView(generics.ListAPIView[Ticket]):
     """A ticket list whose page is logged where it shows protected identities unmasked, and
     whose count stops at 1,000 (`count_capped`)."""
 
@@ -144,9 +60,29 @@ class DisclosingListView(generics.ListAPIView):
         return page
 
 
+# The names the ledger and the queues gave filters before the API's became everyone's.
+OLD_FILTER_NOTES = {
+    "from": "`received_from`, a day",
+    "to": "`received_to`, a day (included)",
+    "state": "`status`",
+    "deadline": "`deadline_state`",
+    "sort": "`ordering`: `new` is `-received_at`, `old` `received_at`, `due` "
+    "`next_due_at,-received_at`",
+}
+OLD_FILTER_PARAMETERS = [
+    OpenApiParameter(
+        old,
+        OpenApiTypes.DATE if old in ("from", "to") else OpenApiTypes.STR,
+        deprecated=True,
+        description=f"Deprecated: use {OLD_FILTER_NOTES[old]}.",
+    )
+    for old in ALIASES
+]
+
+
 class TicketListCreateView(DisclosingListView):
     filter_backends = [DjangoFilterBackend]
-    filterset_class = TicketFilter
+    filterset_class = TicketFilterSet
 
     queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset
 
@@ -154,6 +90,14 @@ class TicketListCreateView(DisclosingListView):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return selectors.ticket_list_for_user(_viewer(self.request)).order_by("-received_at", "-id")
+
+    @extend_schema(
+        description="The tickets you may see, newest first, filtered. The filters are the "
+        "ledger's and the queues' too, with the same names (docs/ledger.md).",
+        parameters=OLD_FILTER_PARAMETERS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         description="Register a ticket, checked and classified by the loaded policy pack. "
@@ -217,7 +161,7 @@ class TicketDetailView(APIView):
 
 # The body each action's endpoint takes; its path, summary and service (`ticket_<name>`) come
 # from its record in `workflow.actions`.
-BODIES: dict[str, type[serializers.Serializer]] = {
+BODIES: dict[str, type[serializers.Serializer[Any]]] = {
     "accept": s.EmptyActionSerializer,
     "decline": s.ReasonSerializer,
     "answer": s.ReplySerializer,
@@ -256,7 +200,7 @@ class TicketActionView(APIView):
 
     # Not `action`: DRF and the schema generator read that name as a viewset's action.
     workflow_action: Action
-    body_class: type[serializers.Serializer] = s.EmptyActionSerializer
+    body_class: type[serializers.Serializer[Any]] = s.EmptyActionSerializer
 
     def post(self, request: Request, number: str) -> Response:
         body = self.body_class(data=request.data)
