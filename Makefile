@@ -24,7 +24,7 @@ help:
 	@echo "make start   set up, create the demo organisation (SQLite under var/) and run closeloop"
 	@echo "make test    set up, check formatting, lint, type-check and run the whole test suite"
 	@echo "make setup   create .tools (uv $(UV_VERSION)) and .venv from uv.lock"
-	@echo "make lint    ruff format --check, ruff check, mypy"
+	@echo "make lint    ruff format --check, ruff check, mypy, lint-imports (the layers)"
 	@echo "make fmt     ruff format and ruff check --fix"
 
 $(UV):
@@ -46,6 +46,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy closeloop config benchmarks
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy closeloop config benchmarks

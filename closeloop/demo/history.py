@@ -208,7 +208,7 @@ def demo_history_create(
     now = now or timezone.now()
     if tickets_count is None:
         tickets_count = settings.DEMO_TICKETS
-    if tickets_count <= 0 or Ticket.objects.exists():
+    if tickets_count <= 0 or Ticket.objects.unscoped().exists():
         return DemoHistory(skipped=tickets_count > 0)
     pack = pack_active()
     with transaction.atomic():
@@ -638,7 +638,7 @@ class _Simulation:
             return None
 
     def _reload(self, plan: _Plan) -> Ticket | None:
-        return Ticket.objects.filter(number=plan.number).first()
+        return Ticket.objects.unscoped().filter(number=plan.number).first()
 
     # ------------------------------------------------------------------ the steps
 
@@ -1125,9 +1125,11 @@ class _Simulation:
         editors = [p for p in self.cast.supervisors if p.has_role(*monthly.EDITOR_ROLES)]
         if not editors:
             return
-        cohort = Ticket.objects.filter(
-            received_at__gte=month.period().start, received_at__lt=month.period().end
-        ).exclude(status=Status.MERGED)
+        cohort = (
+            Ticket.objects.unscoped()
+            .filter(received_at__gte=month.period().start, received_at__lt=month.period().end)
+            .exclude(status=Status.MERGED)
+        )
         picked: list[tuple[str, str]] = []
         late = (
             cohort.filter(deadlines__state__in=["overdue", "met_late"])
@@ -1194,7 +1196,7 @@ class _Simulation:
 
     def summary(self) -> DemoHistory:
         numbers = [p.number for p in self.plans if p.number]
-        rows = Ticket.objects.filter(number__in=numbers)
+        rows = Ticket.objects.unscoped().filter(number__in=numbers)
         statuses = Counter(rows.values_list("status", flat=True))
         return DemoHistory(
             tickets=len(numbers),

@@ -313,13 +313,17 @@ def article_draft_sweep(*, now: datetime | None = None, days: int = 7) -> int:
         return 0
     if rule is None or not rule.from_kinds:
         return 0
-    candidates = Ticket.objects.filter(
-        kind__in=rule.from_kinds,
-        status__in=(Status.RESOLVED, Status.CLOSED),
-        resolved_at__gte=now - timedelta(days=days),
-        knowledge_article__isnull=True,
-        answered_on_the_spot=False,
-    ).select_related("category")
+    candidates = (
+        Ticket.objects.unscoped()
+        .filter(
+            kind__in=rule.from_kinds,
+            status__in=(Status.RESOLVED, Status.CLOSED),
+            resolved_at__gte=now - timedelta(days=days),
+            knowledge_article__isnull=True,
+            answered_on_the_spot=False,
+        )
+        .select_related("category")
+    )
     return sum(1 for t in candidates if article_draft_from_ticket(t, now=now) is not None)
 
 

@@ -10,7 +10,7 @@ from .services import article_draft_from_ticket, article_draft_sweep
 def article_draft_task(ticket_pk: int) -> bool:
     """Queued when a ticket is resolved: a hard question answered by a department becomes a
     draft article. In the worker, so it can never fail the resolution itself."""
-    ticket = Ticket.objects.filter(pk=ticket_pk).first()
+    ticket = Ticket.objects.unscoped().filter(pk=ticket_pk).first()
     return ticket is not None and article_draft_from_ticket(ticket) is not None
 
 

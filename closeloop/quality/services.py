@@ -28,11 +28,12 @@ from closeloop.notifications.services import notify
 from closeloop.policy.schema import Quality
 from closeloop.policy.services import pack_active
 from closeloop.sla import engine as sla
-from closeloop.sla.models import Deadline, DeadlineState
+from closeloop.sla.models import Deadline
 from closeloop.sla.notices import calendar_for
 from closeloop.tickets import selectors
 from closeloop.tickets.events import event_record
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.deadlines import DeadlineState
 from closeloop.workflow.statuses import Status
 
 from .models import Inspection
@@ -90,11 +91,15 @@ def quality_rules() -> Quality:
 
 
 def _sample_base(month: Month, rules: Quality) -> QuerySet[Ticket]:
-    qs = Ticket.objects.filter(
-        received_at__gte=month.start,
-        received_at__lt=month.end,
-        first_contact_owner__isnull=False,
-    ).exclude(status=Status.MERGED)
+    qs = (
+        Ticket.objects.unscoped()
+        .filter(
+            received_at__gte=month.start,
+            received_at__lt=month.end,
+            first_contact_owner__isnull=False,
+        )
+        .exclude(status=Status.MERGED)
+    )
     if rules.kinds:
         qs = qs.filter(kind__in=rules.kinds)
     return qs

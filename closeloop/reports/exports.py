@@ -37,10 +37,11 @@ from closeloop.common.errors import Conflict, NotFound, ValidationFailed
 from closeloop.directory.models import User
 from closeloop.policy.fields import field_display
 from closeloop.policy.schema import PackSpec
-from closeloop.sla.models import Deadline, DeadlineState
+from closeloop.sla.models import Deadline
 from closeloop.tickets import selectors
 from closeloop.tickets.choices import Channel, Kind, Satisfaction, Severity, Validity
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.deadlines import DeadlineState
 from closeloop.workflow.statuses import Status
 
 from .ledger import ledger_filters_check

@@ -30,9 +30,10 @@ from django.utils import timezone
 
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_active
-from closeloop.sla.models import Deadline, DeadlineState, EscalationRecord
+from closeloop.sla.models import Deadline, EscalationRecord
 from closeloop.tickets.choices import Satisfaction, Validity
 from closeloop.tickets.models import Ticket, TicketEvent
+from closeloop.workflow.deadlines import DeadlineState
 from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
 GROUPS = {
@@ -88,7 +89,7 @@ def overdue_q() -> Q:
 
 def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
     escalated = EscalationRecord.objects.filter(deadline__ticket=OuterRef("pk"))
-    supervised = TicketEvent.objects.filter(ticket=OuterRef("pk"), action="supervise")
+    supervised = TicketEvent.objects.unscoped().filter(ticket=OuterRef("pk"), action="supervise")
     resolved = Q(status__in=[Status.RESOLVED, Status.CLOSED])
     return {
         "received": Count("id"),

@@ -24,9 +24,10 @@ from closeloop.common.dates import EARLIEST, LATEST
 from closeloop.common.errors import Conflict, NotAllowed, ValidationFailed
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
-from closeloop.sla.models import Deadline, DeadlineState
+from closeloop.sla.models import Deadline
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.selectors import ticket_get_for_user
+from closeloop.workflow.deadlines import DeadlineState
 
 from .indicators import Period, cohort, indicators, overdue_q, period_of, satisfied_values
 from .models import MonthlyReport

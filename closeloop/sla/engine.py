@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.deadlines import DeadlineState
 from closeloop.workflow.milestones import (
     AFTER_RESOLVE,
     DEFAULT_START,
@@ -27,7 +28,7 @@ from closeloop.workflow.statuses import FINAL_STATUSES, OPEN_STATUSES
 
 from . import clock
 from .calendar import WorkCalendar
-from .models import Deadline, DeadlineState
+from .models import Deadline
 from .notices import calendar_for
 from .plan import time_limit_of
 from .timelimits import deadline_compute
@@ -317,7 +318,9 @@ def _summarise(ticket: Ticket, running: list[tuple[datetime, str]]) -> None:
     )
     if (ticket.next_due_at, ticket.deadline_state) != (next_due, worst):
         ticket.next_due_at, ticket.deadline_state = next_due, worst
-        Ticket.objects.filter(pk=ticket.pk).update(next_due_at=next_due, deadline_state=worst)
+        Ticket.objects.unscoped().filter(pk=ticket.pk).update(
+            next_due_at=next_due, deadline_state=worst
+        )
 
 
 # --------------------------------------------------------------------------- the next check

@@ -8,10 +8,11 @@ from closeloop.common.errors import ValidationFailed
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.tickets.models import Ticket
+from closeloop.workflow.deadlines import DeadlineState
 
 from .engine import _local, _next_check, _warn_at, ticket_deadlines_summarise
 from .labels import UNIT_LABELS, milestone_label
-from .models import Deadline, DeadlineState
+from .models import Deadline
 from .notices import calendar_for
 from .timelimits import TimeLimit, deadline_compute
 

@@ -2,14 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class DeadlineState(models.TextChoices):
-    ON_TRACK = "on_track", _("on track")
-    WARNING = "warning", _("warning")
-    OVERDUE = "overdue", _("overdue")
-    MET = "met", _("met")
-    MET_LATE = "met_late", _("met late")
-    CANCELLED = "cancelled", _("cancelled")
+from closeloop.workflow.deadlines import DeadlineState
 
 
 class CalendarNotice(models.Model):

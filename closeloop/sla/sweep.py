@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from closeloop.notifications.services import notify
 from closeloop.tickets.events import event_record
 from closeloop.tickets.recipients import recipients_for
+from closeloop.workflow.deadlines import DeadlineState
 
 from .engine import (
     _escalation_moment,
@@ -25,7 +26,7 @@ from .engine import (
     ticket_deadlines_summarise,
 )
 from .labels import STATE_LABELS, milestone_label
-from .models import CaseFile, Deadline, DeadlineState, EscalationRecord
+from .models import CaseFile, Deadline, EscalationRecord
 from .notices import _notices_version, calendar_for
 from .plan import time_limit_of
 from .timelimits import deadline_compute

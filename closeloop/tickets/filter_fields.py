@@ -24,7 +24,7 @@ from closeloop.common.errors import NotFound
 from closeloop.directory.models import User
 from closeloop.policy.fields import field_value_parse
 from closeloop.policy.schema import FIELD_TEXT_MAX, FieldSpec
-from closeloop.sla.models import DeadlineState
+from closeloop.workflow.deadlines import DeadlineState
 from closeloop.workflow.statuses import Status
 
 from .search import MAX_LENGTH, MAX_TERMS, MIN_BIGRAM

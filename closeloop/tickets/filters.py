@@ -30,7 +30,6 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.policy.models import Category
 from closeloop.policy.selectors import category_subtree_ids
-from closeloop.sla.models import Deadline
 
 from .choices import Channel, Kind, Satisfaction, Severity, Validity
 from .filter_fields import (
@@ -329,7 +328,9 @@ class TicketFilterSet(django_filters.FilterSet):
                 q |= Q(deadline_state=v)
         history = {s for v in values for s in DEADLINE_HISTORY.get(v, [])}
         if history:
-            missed = Deadline.objects.filter(ticket=OuterRef("pk"), state__in=sorted(history))
+            # Through the ticket's own relation to its deadlines (`Deadline.ticket`): tickets
+            # sit below the deadline engine and do not import it.
+            missed = Ticket.objects.filter(pk=OuterRef("pk"), deadlines__state__in=sorted(history))
             q |= Q(Exists(missed))
         return qs.filter(q) if values else qs
 

@@ -65,6 +65,13 @@ class TicketQuerySet(QuerySet["Ticket"]):
         """The tickets `user` may see; unfiltered for who sees them all."""
         return self.filter(visibility_q(user))
 
+    def unscoped(self) -> Self:
+        """Every row, whoever asks: for the workers and services that act for the centre
+        rather than for a person (the deadline sweep, a draft article, the demo replay, an
+        inspection sample), and for subqueries tied to rows already read through
+        `visible_to`. Named, so that each such read is deliberate and easy to find."""
+        return self.all()
+
     def open(self) -> Self:
         """Registered to suspended: what still needs work (the `ticket_open_*` indexes)."""
         return self.filter(open_q())
@@ -87,6 +94,11 @@ ESCALATION_ACTIONS = ("case_file", "escalate", "supervise")
 
 
 class TicketEventQuerySet(QuerySet["TicketEvent"]):
+    def unscoped(self) -> Self:
+        """Every event, whoever asks: for subqueries tied to tickets already read through
+        `visible_to`, and for the centre's own workers (see `TicketQuerySet.unscoped`)."""
+        return self.all()
+
     def escalations(self) -> Self:
         """Case files, escalations and supervision orders (the `event_escalation_at` index)."""
         return self.filter(action__literal_in=ESCALATION_ACTIONS)
