@@ -4,10 +4,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from closeloop.directory.models import Department, User, UserRole
 from closeloop.directory.roles import Role
+
+# Property tests check results, never speed: on a loaded two-core machine one example can take
+# longer than Hypothesis' default 200 ms deadline, which is a timing assertion (speed is
+# measured in `closeloop bench`).
+hypothesis_settings.register_profile("closeloop", deadline=None)
+hypothesis_settings.load_profile("closeloop")
 
 
 def person(username: str, *roles: str, department: Department | None = None) -> User:
