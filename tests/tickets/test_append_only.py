@@ -1,5 +1,5 @@
 """A ticket's timeline is history others rely on: once written, an event is never changed or
-deleted, whichever code path tries (the admin offers neither)."""
+deleted, whichever code path tries."""
 
 from typing import Any
 
@@ -19,13 +19,3 @@ def test_a_written_event_can_be_neither_changed_nor_deleted(api: Any, centre: Ce
         event.delete()
     assert TicketEvent.objects.get(pk=event.pk).action == "register"
 
-
-def test_the_admin_offers_no_way_to_change_the_timeline(
-    admin_client: Any, centre: Centre, api: Any
-) -> None:
-    number = api(centre.agent).post("tickets", COMPLAINT).json()["number"]
-    event = TicketEvent.objects.get(ticket__number=number)
-    assert admin_client.post(
-        f"/admin/tickets/ticketevent/{event.pk}/delete/", {"post": "yes"}
-    ).status_code in (403, 404)
-    assert TicketEvent.objects.filter(pk=event.pk).exists()
