@@ -18,4 +18,3 @@ def test_a_written_event_can_be_neither_changed_nor_deleted(api: Any, centre: Ce
     with pytest.raises(RuntimeError, match="append-only"):
         event.delete()
     assert TicketEvent.objects.get(pk=event.pk).action == "register"
-
