@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .reasons import Group
+
 
 class Notification(models.Model):
     """An in-app message to a member of staff."""
@@ -35,6 +37,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.text[:40]}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear of one group of notifications (`reasons.Group`): in the
+    app, by email, by SMS. No row: the defaults (in the app; email and SMS as the person's
+    `notify_by_email` / `notify_by_sms` say)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind_group = models.CharField(_("kind of notification"), max_length=20, choices=Group.choices)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email = models.BooleanField(_("by email"), default=True)
+    sms = models.BooleanField(_("by SMS"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind_group"], name="notification_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind_group}"
 
 
 class OutboxMessage(models.Model):

@@ -4,19 +4,23 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import User
 
-from .models import Notification, OutboxMessage
+from .models import Notification, NotificationPreference, OutboxMessage
+from .reasons import Group, reason_for
 from .sms import sms_backend
 
 if TYPE_CHECKING:
@@ -32,16 +36,22 @@ def notify(
     key: str,
     now: datetime,
 ) -> int:
-    """Notify each recipient once in-app, and queue email/SMS where they have an address.
+    """Notify each recipient once in-app, and queue email/SMS where they have an address —
+    each as the person chose for the kind's group (`NotificationPreference`, read in one
+    query for all of them; without a choice: in-app, and email/SMS as `notify_by_*` say).
 
     Call inside the transaction of the change being notified; delivery starts after commit.
     `key` identifies the occasion, so the same occasion never queues a message twice.
     """
-    people = {p.pk: p for p in recipients if p.is_active}.values()
+    people = list({p.pk: p for p in recipients if p.is_active}.values())
+    if not people:
+        return 0
+    channels = preferences_for(people, reason_for(kind).group)
     Notification.objects.bulk_create(
         [
             Notification(recipient=p, ticket=ticket, kind=kind, text=text[:500], created_at=now)
             for p in people
+            if channels[p.pk].in_app
         ]
     )
     messages = [
@@ -55,8 +65,8 @@ def notify(
         )
         for person in people
         for channel, address in (
-            (OutboxMessage.Channel.EMAIL, person.email if person.notify_by_email else ""),
-            (OutboxMessage.Channel.SMS, person.phone if person.notify_by_sms else ""),
+            (OutboxMessage.Channel.EMAIL, person.email if channels[person.pk].email else ""),
+            (OutboxMessage.Channel.SMS, person.phone if channels[person.pk].sms else ""),
         )
         if address
     ]
@@ -66,6 +76,90 @@ def notify(
     if queued:
         transaction.on_commit(_schedule_delivery)
     return queued
+
+
+@dataclass(frozen=True)
+class Channels:
+    """How one person hears of one group of notifications."""
+
+    in_app: bool
+    email: bool
+    sms: bool
+
+
+def preference_default(person: User) -> Channels:
+    """Without a stored choice: in the app, and email/SMS as the person's switches say."""
+    return Channels(in_app=True, email=person.notify_by_email, sms=person.notify_by_sms)
+
+
+def preferences_for(people: Sequence[User], group: str) -> dict[int, Channels]:
+    """Each person's channels for `group`, by id: one query for all of them."""
+    stored = {
+        row.user_id: Channels(in_app=row.in_app, email=row.email, sms=row.sms)
+        for row in NotificationPreference.objects.filter(
+            user__in=[p.pk for p in people], kind_group=group
+        )
+    }
+    return {p.pk: stored.get(p.pk) or preference_default(p) for p in people}
+
+
+def preferences_table(person: User) -> dict[str, Channels]:
+    """The person's channels for every group, stored or default (the preferences page)."""
+    stored = {
+        row.kind_group: Channels(in_app=row.in_app, email=row.email, sms=row.sms)
+        for row in NotificationPreference.objects.filter(user=person)
+    }
+    default = preference_default(person)
+    return {group: stored.get(group, default) for group in Group.values}
+
+
+def preferences_save(person: User, choices: dict[str, Channels]) -> None:
+    """Store the person's channels for the groups given, all or none. Email needs an address
+    on the person's record and SMS a phone: a switch with nowhere to send is refused."""
+    errors: dict[str, list[str]] = {}
+    for group, channels in choices.items():
+        if group not in Group.values:
+            errors.setdefault("kind_group", []).append(
+                str(_("unknown kind of notification: %(group)s") % {"group": group})
+            )
+        elif channels.email and not person.email:
+            errors.setdefault(f"{group}-email", []).append(
+                str(_("there is no email address on your record"))
+            )
+        elif channels.sms and not person.phone:
+            errors.setdefault(f"{group}-sms", []).append(
+                str(_("there is no mobile phone on your record"))
+            )
+    if errors:
+        raise ValidationFailed(_("these choices cannot be saved"), details=errors)
+    with transaction.atomic():
+        for group, channels in choices.items():
+            NotificationPreference.objects.update_or_create(
+                user=person,
+                kind_group=group,
+                defaults={"in_app": channels.in_app, "email": channels.email, "sms": channels.sms},
+            )
+
+
+def notification_mark_read(
+    notifications: QuerySet[Notification], pk: int, *, now: datetime | None = None
+) -> Notification:
+    """Mark one notification read; `notifications` is the person's own scoped set (the
+    selector's), so another's, or one on a ticket they no longer see, is not found."""
+    found = notifications.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("no such notification"))
+    if found.read_at is None:
+        found.read_at = now or timezone.now()
+        Notification.objects.filter(pk=found.pk, read_at__isnull=True).update(read_at=found.read_at)
+    return found
+
+
+def notifications_mark_all_read(
+    notifications: QuerySet[Notification], *, now: datetime | None = None
+) -> int:
+    """Mark every unread notification of the person's scoped set read; return how many."""
+    return notifications.filter(read_at__isnull=True).update(read_at=now or timezone.now())
 
 
 def notify_customer(

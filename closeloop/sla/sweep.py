@@ -157,6 +157,13 @@ def _escalation_act(
         department_id=deadline.department_id,
         handler=deadline.handler,
     )
+    stood_in = not recipients
+    if stood_in:
+        # The roles name nobody yet (the handler and liaison of a case not dispatched): the
+        # person who took the case answers for it, else the supervisors — none is lost.
+        recipients = recipients_for(ticket, ["first_contact_owner"]) or recipients_for(
+            ticket, ["supervisor"]
+        )
     cal = calendar_for(ticket.sla_plan["calendar"], version)
     text = _("%(number)s: %(milestone)s %(state)s (due %(due)s) — %(action)s") % {
         "number": ticket.number,
@@ -172,6 +179,8 @@ def _escalation_act(
         "notified": sorted(u.username for u in recipients),
         "basis": escalation.get("basis", ""),
     }
+    if stood_in:
+        payload["stood_in"] = True
     if action == "case_file":
         case = case_file_open(deadline, text, now)
         payload["case_file"] = case.pk

@@ -10,20 +10,22 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from closeloop.common.errors import InvalidTransition, NotAllowed, NotFound, ServiceError
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
+from closeloop.notifications.models import Notification
+from closeloop.notifications.selectors import notifications_for
 from closeloop.policy.services import pack_active
 from closeloop.workflow.statuses import Status
 
 from .choices import Kind
 from .filters import field_value_q
 from .models import IdentityDisclosure, Ticket, TicketEvent
-from .querysets import TicketQuerySet, identity_hidden_q
+from .querysets import TicketQuerySet, identity_hidden_q, sees_every_ticket
 
 MASK = "***"
 IDENTITY_FIELDS = ("name", "phone", "email", "id_number", "organisation", "address")
@@ -50,6 +52,33 @@ def department_inbox_for_user(user: User) -> TicketQuerySet:
     if user.is_active and user.has_role(Role.LIAISON, Role.HANDLER):
         return inbox
     return inbox.visible_to(user)
+
+
+def tickets_answered_for(user: User) -> TicketQuerySet:
+    """Tickets a person answers for now: held by them, first taken by them (agents follow up
+    their callers), or — for liaisons — waiting in their department unassigned. The queue
+    "My tickets", the top bar's counts and the daily digest read this."""
+    base = Ticket.objects.visible_to(user)
+    q = Q(handler=user) | Q(first_contact_owner=user)
+    if user.has_role(Role.LIAISON) and user.department_id:
+        q |= Q(department_id__in=user.department_scope, handler__isnull=True)
+    return base.active().filter(q)
+
+
+def notifications_for_user(user: User) -> QuerySet[Notification]:
+    """`user`'s own notifications, newest first, without those on tickets they may no
+    longer see (one moved to another department, say). The bell's count reads the same set."""
+    visible = None if sees_every_ticket(user) else Ticket.objects.visible_to(user).values("pk")
+    return notifications_for(user, visible)
+
+
+def notice_subject(ticket: Ticket) -> str:
+    """How a ticket is named in a notification, an email or an SMS to staff: its subject —
+    but not on reports and confidential cases, whose subject may name the reporter and
+    whose messages leave through the outbox, which admins read: there the kind alone."""
+    if ticket.identity_protected:
+        return _("(report)") if ticket.kind == Kind.REPORT else _("(confidential case)")
+    return ticket.subject[:60]
 
 
 def ticket_get_for_user(user: User, number: str, *, for_update: bool = False) -> Ticket:

@@ -389,3 +389,9 @@ OUTBOX_BATCH = env.int("CLOSELOOP_OUTBOX_BATCH", default=20)
 OUTBOX_LEASE_SECONDS = env.int("CLOSELOOP_OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_MAX_ATTEMPTS = env.int("CLOSELOOP_OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_SECONDS = env.int("CLOSELOOP_OUTBOX_RETRY_SECONDS", default=60)
+
+# The daily digest of cases near their deadline: the hour (0–23, the pack's time zone) it
+# is sent in.
+DIGEST_HOUR = env.int("CLOSELOOP_DIGEST_HOUR", default=8)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("CLOSELOOP_DIGEST_HOUR must be a whole number from 0 to 23")

@@ -6,6 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from closeloop.channels.api.calendar import DeadlineCalculatorView
 from closeloop.channels.api.departments import DepartmentListView
 from closeloop.channels.api.indicators import IndicatorsView
+from closeloop.channels.api.notifications import (
+    NotificationListView,
+    NotificationReadAllView,
+    NotificationReadView,
+)
 from closeloop.channels.api.pack import CategoryListView, PackView
 
 
@@ -23,6 +28,9 @@ urlpatterns = [
     path("pack", PackView.as_view(), name="pack"),
     path("reports/indicators", IndicatorsView.as_view(), name="report-indicators"),
     path("calendar/deadline", DeadlineCalculatorView.as_view(), name="calendar-deadline"),
+    path("notifications", NotificationListView.as_view(), name="notification-list"),
+    path("notifications/read-all", NotificationReadAllView.as_view(), name="notification-read-all"),
+    path("notifications/<int:pk>/read", NotificationReadView.as_view(), name="notification-read"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

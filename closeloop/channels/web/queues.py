@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -70,12 +70,9 @@ def my_tickets(user: User) -> TicketQuerySet:
 def queue_tickets(user: User, name: str) -> TicketQuerySet:
     if name == "department":
         return selectors.department_inbox_for_user(user)
-    base = Ticket.objects.visible_to(user)
     if name == "mine":
-        q = Q(handler=user) | Q(first_contact_owner=user)
-        if user.has_role(Role.LIAISON) and user.department_id:
-            q |= Q(department_id__in=user.department_scope, handler__isnull=True)
-        return base.active().filter(q)
+        return selectors.tickets_answered_for(user)
+    base = Ticket.objects.visible_to(user)
     if name == "open":
         return base.open()
     return base

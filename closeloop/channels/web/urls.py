@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import intake, knowledge, quality, reports, views
+from . import intake, knowledge, notifications, quality, reports, views
 
 app_name = "web"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("knowledge/", include(knowledge.urlpatterns)),
     path("quality/", include(quality.urlpatterns)),
     path("reports/", include(reports.urlpatterns)),
+    path("notifications/", include(notifications.urlpatterns)),
 ]

@@ -1,6 +1,7 @@
 """Files on a ticket (their checks and names) and notes."""
 
 import mimetypes
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from closeloop.directory.models import User
+from closeloop.notifications.services import notify
 
 from .. import selectors
 from ..models import Attachment, Ticket
@@ -162,4 +164,43 @@ def ticket_note(
     actor: User, number: str, *, text: str, version: int | None = None, now: datetime | None = None
 ) -> Ticket:
     text = _required_text(text, "text")
-    return _act(actor, number, "note", version, now, lambda t, n: (None, {"text": text}))
+
+    def apply(ticket: Ticket, moment: datetime) -> tuple[None, dict[str, Any]]:
+        _mentions_notify(ticket, actor, text, moment)
+        return None, {"text": text}
+
+    return _act(actor, number, "note", version, now, apply)
+
+
+# "@wang" in a note: a username (letters, digits, _ . + -), at most this many per note.
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+MENTIONS_MAX = 20
+
+
+def _mentions_notify(ticket: Ticket, actor: User, text: str, now: datetime) -> None:
+    """Tell each active person a note names as @username (not the writer) who may see the
+    ticket — in the note's own transaction. The note's text stays on the ticket: the
+    notification names the ticket and the writer only."""
+    names = list(dict.fromkeys(m.rstrip(".") for m in MENTION.findall(text)))[:MENTIONS_MAX]
+    if not names:
+        return
+    people = [
+        person
+        for person in User.objects.filter(username__in=names, is_active=True).exclude(pk=actor.pk)
+        if Ticket.objects.visible_to(person).filter(pk=ticket.pk).exists()
+    ]
+    if not people:
+        return
+    message = _("%(number)s %(subject)s: %(actor)s mentioned you in a note") % {
+        "number": ticket.number,
+        "subject": selectors.notice_subject(ticket),
+        "actor": str(actor),
+    }
+    notify(
+        people,
+        kind="mention",
+        text=message,
+        ticket=ticket,
+        key=f"mention:{ticket.pk}:{ticket.version + 1}",
+        now=now,
+    )

@@ -149,7 +149,7 @@ def _notify(
         return
     text = _("%(number)s %(subject)s: %(action)s by %(actor)s") % {
         "number": ticket.number,
-        "subject": ticket.subject[:60],
+        "subject": selectors.notice_subject(ticket),
         "action": _action_label(action),
         "actor": str(actor) if actor else _("the customer"),
     }

@@ -19,7 +19,7 @@ from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity
 from closeloop.tickets.models import Customer
 from closeloop.workflow.statuses import Status
 
-from .. import deadlines, queues
+from .. import deadlines, notifications, queues
 from ..access import staff_user
 
 register = template.Library()
@@ -46,6 +46,7 @@ def topbar(context: template.Context) -> dict[str, Any]:
         "counts": counts,
         "cap": deadlines.COUNT_CAP,
         "nav": _nav(user),
+        "bell": notifications.bell_context(user),
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
