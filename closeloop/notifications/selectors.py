@@ -4,7 +4,7 @@ person may see (`tickets.selectors.notifications_for_user` does); None means eve
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 
 from closeloop.directory.models import User
 
@@ -27,3 +27,24 @@ def unread_count(notifications: QuerySet[Notification], cap: int = UNREAD_CAP) -
     """How many of `notifications` are unread, up to `cap + 1` (the `notification_unread`
     index: recipient and read_at)."""
     return notifications.filter(read_at__isnull=True).order_by()[: cap + 1].count()
+
+
+def latest_with_unread(
+    notifications: QuerySet[Notification], size: int
+) -> tuple[list[Notification], int]:
+    """The `size` newest of `notifications` (their tickets joined) and how many of all of them
+    are unread — in one query, as the top bar of every page asks: each row carries the count
+    (a scalar subquery on the `notification_unread` index), and no row means none at all."""
+    unread = (
+        notifications.filter(read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    latest = list(
+        notifications.select_related("ticket").annotate(
+            unread_total=Subquery(unread, output_field=IntegerField())
+        )[:size]
+    )
+    return latest, (getattr(latest[0], "unread_total", 0) or 0) if latest else 0

@@ -84,7 +84,7 @@ def near_q(horizon: datetime) -> Q:
 
 def digest_text(tickets: list[Ticket], total: int, calendar: WorkCalendar) -> str:
     lines = [
-        _("%(count)d of your cases are near their deadline:") % {"count": total},
+        _("Your cases near their deadline: %(count)d") % {"count": total},
         *(
             _("%(number)s %(subject)s — due %(due)s (%(state)s)")
             % {

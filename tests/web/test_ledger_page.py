@@ -68,8 +68,11 @@ def test_masked_identity_on_the_page_and_in_search(
     client = login(centre.liaison_a)
     body = client.get("/ledger/").content.decode()
     assert tickets["secret"] in body and "举报人乙" not in body and "***" in body
-    assert tickets["secret"] not in client.get("/ledger/", {"q": "举报人乙"}).content.decode()
-    assert tickets["secret"] not in client.get("/ledger/", {"q": "1391111"}).content.decode()
+    # In the page's main part: the top bar's bell may name the ticket (the liaison was told
+    # of its dispatch), which says nothing about the search.
+    for q in ("举报人乙", "1391111"):
+        main = client.get("/ledger/", {"q": q}).content.decode().split('<main id="main">')[1]
+        assert tickets["secret"] not in main
     assert not IdentityDisclosure.objects.exists()
     body = login(centre.agent).get("/ledger/", {"q": "举报人乙"}).content.decode()
     assert tickets["secret"] in body and "举报人乙" in body
@@ -142,7 +145,8 @@ def test_the_queues_search_like_the_ledger(
     body = client.get("/tickets/", {"view": "all", "q": "举报人乙"}).content.decode()
     assert tickets["secret"] in body
     body = login(centre.liaison_a).get("/tickets/", {"view": "department", "q": "举报人乙"})
-    assert tickets["secret"] not in body.content.decode()
+    # In the results: the top bar's bell may name the case (the liaison was told of it).
+    assert tickets["secret"] not in body.content.decode().split('<main id="main">')[1]
 
 
 def test_pager(centre: Any, register: Any, login: Any) -> None:

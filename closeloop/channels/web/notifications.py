@@ -18,7 +18,7 @@ from closeloop.notifications import services
 from closeloop.notifications.filters import NotificationFilterSet
 from closeloop.notifications.models import Notification
 from closeloop.notifications.reasons import Group, reason_for
-from closeloop.notifications.selectors import UNREAD_CAP, unread_count
+from closeloop.notifications.selectors import UNREAD_CAP, latest_with_unread, unread_count
 from closeloop.tickets.selectors import notifications_for_user
 
 from .access import safe_next, staff_required, staff_user
@@ -47,13 +47,12 @@ def rows(notifications: list[Notification]) -> list[dict[str, Any]]:
 
 
 def bell_context(user: User) -> dict[str, Any]:
-    """The bell: the unread count (up to UNREAD_CAP, then "99+") and the latest few."""
-    mine = notifications_for_user(user)
-    count = unread_count(mine)
+    """The bell: the unread count ("99+" past UNREAD_CAP) and the latest few, one query."""
+    latest, count = latest_with_unread(notifications_for_user(user), BELL_SIZE)
     return {
         "unread": count,
         "unread_shown": f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count),
-        "latest": rows(list(mine.select_related("ticket")[:BELL_SIZE])),
+        "latest": rows(latest),
     }
 
 
@@ -70,7 +69,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         found = filters.qs if filters.is_bound else mine
     page = page_number(request.GET.get("page"))
     if page is None:
-        page, status = 1, 400
+        page, status, found = 1, 400, mine.none()
         filters.form.add_error(None, _("give a page number from 1"))
     start = (page - 1) * PAGE_SIZE
     shown = page_rows(found.select_related("ticket"), start, start + PAGE_SIZE + 1)
@@ -158,7 +157,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
             services.preferences_save(user, choices)
         except ServiceError as error:
             errors = error.details or {"": [error.message]}
-            messages.error(request, error.message)
             table = choices
             status = 400
         else:
