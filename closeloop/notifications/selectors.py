@@ -42,9 +42,10 @@ def latest_with_unread(
         .annotate(n=Count("pk"))
         .values("n")[:1]
     )
-    latest = list(
+    latest: list[Notification] = list(
         notifications.select_related("ticket").annotate(
             unread_total=Subquery(unread, output_field=IntegerField())
         )[:size]
     )
-    return latest, (getattr(latest[0], "unread_total", 0) or 0) if latest else 0
+    count: int = getattr(latest[0], "unread_total", 0) or 0 if latest else 0
+    return latest, count
