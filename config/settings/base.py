@@ -389,3 +389,12 @@ OUTBOX_BATCH = env.int("CLOSELOOP_OUTBOX_BATCH", default=20)
 OUTBOX_LEASE_SECONDS = env.int("CLOSELOOP_OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_MAX_ATTEMPTS = env.int("CLOSELOOP_OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_SECONDS = env.int("CLOSELOOP_OUTBOX_RETRY_SECONDS", default=60)
+
+# Live pages (Server-Sent Events, closeloop/channels/live): how often each web process reads
+# the changes for all its open pages, how often an idle stream says it is alive (proxies close
+# silent connections), how long a stream lasts before the browser reconnects (and the login is
+# checked again), and how long the browser waits before reconnecting.
+CLOSELOOP_LIVE_POLL_SECONDS = env.float("CLOSELOOP_LIVE_POLL_SECONDS", default=1.0)
+CLOSELOOP_LIVE_KEEPALIVE_SECONDS = env.float("CLOSELOOP_LIVE_KEEPALIVE_SECONDS", default=20.0)
+CLOSELOOP_LIVE_MAX_SECONDS = env.float("CLOSELOOP_LIVE_MAX_SECONDS", default=300.0)
+CLOSELOOP_LIVE_RETRY_SECONDS = env.float("CLOSELOOP_LIVE_RETRY_SECONDS", default=3.0)

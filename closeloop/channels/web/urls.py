@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from ..live.views import live_events
 from . import intake, knowledge, quality, reports, views
 
 app_name = "web"
@@ -23,6 +24,7 @@ urlpatterns = [
     ),
     path("case-files/<int:pk>/", views.case_file, name="case-file"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("live/events/", live_events, name="live-events"),
     path("approvals/", views.approvals, name="approvals"),
     path("visits/", views.visits, name="visits"),
     path("ledger/", include("closeloop.channels.web.ledger")),
