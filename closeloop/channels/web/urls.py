@@ -21,6 +21,11 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path(
+        "tickets/<str:number>/reply-letter.pdf",
+        views.reply_letter_download,
+        name="reply-letter",
+    ),
     path("case-files/<int:pk>/", views.case_file, name="case-file"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("approvals/", views.approvals, name="approvals"),

@@ -27,6 +27,8 @@ from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
 
+from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, reply_letter_state
+
 from ..downloads import attachment_response
 from . import actions, deadlines, queues
 from .access import home_for, safe_next, staff_required, staff_user
@@ -155,6 +157,7 @@ def _ticket_context(
         "return_visit": pack.return_visit,
         "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
         "fields": _fields_shown(pack, ticket, user),
+        "reply_letter": reply_letter_state(ticket, events),
     }
 
 
@@ -286,6 +289,29 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     if attachment is None:
         raise Http404
     return attachment_response(attachment)
+
+
+@staff_required()
+@never_cache
+def reply_letter_download(request: HttpRequest, number: str) -> HttpResponse:
+    """The reply letter (复信) as a PDF to print and post, for whoever may see the ticket; the
+    writer's name and address are on it only where this person may see the identity."""
+    user = _user(request)
+    _get_ticket(user, number)  # 404 for a ticket this person may not see
+    try:
+        letter = reply_letter_for(user, number)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as error:
+        return render(
+            request,
+            "workbench/reply_letter_error.html",
+            {"message": error.message, "number": number},
+            status=error.http_status,
+        )
+    response = HttpResponse(reply_letter_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="reply-letter-{number}.pdf"'
+    return response
 
 
 @staff_required()
