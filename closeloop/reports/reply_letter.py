@@ -47,7 +47,7 @@ class ReplyLetter:
 
 
 def reply_letter_state(ticket: Ticket, events: Sequence[TicketEvent]) -> str:
-    """"" where no reply letter is made (the case neither came in nor was answered by letter),
+    """ "" where no reply letter is made (the case neither came in nor was answered by letter),
     "no_reply" for a letter not yet replied to, "ready" otherwise. `events`: the ticket's
     events, oldest first (the ticket page has them already)."""
     by_letter = any(
@@ -61,7 +61,9 @@ def reply_letter_state(ticket: Ticket, events: Sequence[TicketEvent]) -> str:
 def _latest_reply(ticket: Ticket, events: Sequence[TicketEvent]) -> str:
     """What the writer was answered last: the latest resolution, answer or recorded reply."""
     for event in reversed(events):
-        text = str(event.payload.get("reply") or "").strip() if event.action in REPLY_ACTIONS else ""
+        text = (
+            str(event.payload.get("reply") or "").strip() if event.action in REPLY_ACTIONS else ""
+        )
         if text:
             return text
     return (ticket.reply or "").strip()

@@ -2,6 +2,9 @@
 once replied to; the writer's name and address only for who may see the identity; a ticket the
 viewer may not see is 404; one without a reply says so."""
 
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,9 +75,32 @@ def test_the_letter_holds_the_number_the_reply_and_the_writer(people: dict[str, 
     assert reply_letter_pdf(reply_letter_for(people["agent"], t.number)).startswith(b"%PDF-")
 
 
+def test_the_pdf_text_holds_the_number_and_the_reply(
+    people: dict[str, User], tmp_path: Path
+) -> None:
+    """Read back from the PDF itself where poppler's pdftotext is installed
+    (scripts/ensure-browser.sh installs it)."""
+    from django.utils import translation
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext is not installed: the story test above checks the text")
+    t = resolved(people)
+    with translation.override("zh-hans"):
+        path = tmp_path / "letter.pdf"
+        path.write_bytes(reply_letter_pdf(reply_letter_for(people["agent"], t.number)))
+    text = subprocess.run(
+        [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace(" ", "")
+    for expected in (t.number, "村务公开栏已按规定每季度更新", "复信", "信访办公室", NAME, ADDRESS):
+        assert expected in text
+
+
 def test_a_later_reply_by_letter_is_what_the_letter_says(people: dict[str, User]) -> None:
     t = resolved(people)
-    services.ticket_reply(people["agent"], t.number, reply="已书面答复:公开栏已更新。", method="letter")
+    services.ticket_reply(
+        people["agent"], t.number, reply="已书面答复:公开栏已更新。", method="letter"
+    )
     assert "已书面答复" in text_of(people["agent"], t.number)
 
 
@@ -133,7 +159,9 @@ def test_who_may_not_see_the_ticket_gets_404(people: dict[str, User]) -> None:
     t = resolved(people)
     outsider = login(people["handler-agri"])
     assert outsider.get(f"/tickets/{t.number}/reply-letter.pdf").status_code == 404
-    assert login(people["agent"]).get("/tickets/20990101-999999/reply-letter.pdf").status_code == 404
+    assert (
+        login(people["agent"]).get("/tickets/20990101-999999/reply-letter.pdf").status_code == 404
+    )
     assert Client().get(f"/tickets/{t.number}/reply-letter.pdf").status_code == 302  # to log in
 
 

@@ -51,9 +51,13 @@ def rate_on_portal(client: Client, ticket: Ticket, satisfaction: str, **proof: s
 def told(ticket: Ticket) -> list[OutboxMessage]:
     """What the customer was sent about the rating (the survey link sent with the reply is
     another occasion, `survey:…`)."""
-    assert OutboxMessage.objects.filter(address__in=[PHONE, EMAIL]).exclude(
-        key__startswith="survey:"
-    ).exclude(key__startswith=f"customer:{ticket.pk}:").count() == 0
+    assert (
+        OutboxMessage.objects.filter(address__in=[PHONE, EMAIL])
+        .exclude(key__startswith="survey:")
+        .exclude(key__startswith=f"customer:{ticket.pk}:")
+        .count()
+        == 0
+    )
     return list(OutboxMessage.objects.filter(key__startswith=f"customer:{ticket.pk}:"))
 
 

@@ -3,7 +3,6 @@ with the rating form; POST records the return visit and spends the link; a link 
 nothing answers 404 or 410 with a page that says why, and changes nothing."""
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ def test_the_link_opens_the_case_and_the_rating_form(centre: Centre, client: Cli
     assert 'name="satisfaction"' in html and 'name="comment"' in html
     assert f'name="token" value="{token}"' in html
     assert 'action="/portal/survey/"' in html  # the token is not in the address posted to
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     # The public view only: not the customer's phone or address, nor the handler.
     assert PHONE not in html and EMAIL not in html and centre.agent.username not in html
 
@@ -55,9 +54,7 @@ def test_a_satisfied_rating_closes_the_case(centre: Centre, client: Client) -> N
     assert Ticket.objects.get(pk=t.pk).status == "closed"
 
 
-def test_a_dissatisfied_rating_reopens_the_case_and_says_so(
-    centre: Centre, client: Client
-) -> None:
+def test_a_dissatisfied_rating_reopens_the_case_and_says_so(centre: Centre, client: Client) -> None:
     t = answered(centre)
     token, _url = link_of(t)
     sent = client.post(
@@ -145,9 +142,7 @@ def test_ratings_are_rate_limited(centre: Centre, client: Client) -> None:
     assert Ticket.objects.get(pk=t.pk).status == "resolved"
 
 
-def test_the_token_is_never_logged_in_full(
-    centre: Centre, client: Client, caplog: Any
-) -> None:
+def test_the_token_is_never_logged_in_full(centre: Centre, client: Client, caplog: Any) -> None:
     t = answered(centre)
     token, url = link_of(t)
     with caplog.at_level(logging.DEBUG):

@@ -301,7 +301,9 @@ def _survey_page(
         status=status,
     )
     response._has_been_logged = True  # type: ignore[attr-defined]  # the path holds the token
-    response["Referrer-Policy"] = "no-referrer"  # nor does the token leave in a Referer
+    # The token never leaves in a Referer to another site ("no-referrer" would also send
+    # "Origin: null" with the form, which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -20,14 +20,13 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
+from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, reply_letter_state
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ExtensionState
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
-
-from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, reply_letter_state
 
 from ..downloads import attachment_response
 from . import actions, deadlines, queues
