@@ -22,11 +22,6 @@ from closeloop.policy.services import pack_active
 from ..models import SurveyInvitation, Ticket
 
 
-def survey_token_shown(token: str) -> str:
-    """The token as logs may show it: its first characters only."""
-    return f"{token[:6]}…"
-
-
 def survey_invitation_issue(ticket: Ticket, *, now: datetime) -> str:
     """Issue a new invitation for `ticket` and return its raw token (never stored). Any earlier
     unused invitation of the ticket stops working: each round has its own."""
