@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from closeloop.directory.models import User
 from closeloop.tickets import services
 from closeloop.tickets.models import SurveyInvitation, Ticket
 from tests.conftest import Centre
@@ -161,3 +162,19 @@ def test_the_site_url_setting_makes_the_link(centre: Centre) -> None:
     token = token_in(survey_messages(t)[0])
     assert f"https://portal.example.gov.cn/portal/survey/{token}/" in survey_messages(t)[0].body
     assert settings.SITE_URL != "https://portal.example.gov.cn"
+
+
+def test_the_admin_lists_links_without_their_token(centre: Centre) -> None:
+    t = answered(centre)
+    token, _url = link_of(t)
+    admin = User.objects.create_superuser("root", password="pw-root")
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/admin/tickets/surveyinvitation/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert t.number in html
+    invitation = SurveyInvitation.objects.get(ticket=t)
+    detail = client.get(f"/admin/tickets/surveyinvitation/{invitation.pk}/change/").content.decode()
+    for secret in (token, invitation.token_hash):
+        assert secret not in html and secret not in detail
