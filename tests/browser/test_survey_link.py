@@ -46,6 +46,7 @@ def rate(customer: Any, link: str, satisfaction: str, comment: str) -> Any:
     assert page.locator("[data-testid=reply]").inner_text() == "已维修空调。"
     page.check(f"input[name=satisfaction][value={satisfaction}]")
     page.fill("#id_comment", comment)
+    customer.shot(f"portal-survey-form-{satisfaction}")
     page.click("[data-testid=survey-form] button[type=submit]")
     page.wait_for_selector("[data-testid=rated]")
     return page
