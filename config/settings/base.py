@@ -382,6 +382,14 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 
+# The site's address as customers reach it, for the links in their messages (the survey link):
+# scheme and host, no trailing slash. Set it in production to the public portal's address.
+SITE_URL = env.str("CLOSELOOP_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long a survey link (the return-visit rating on the portal) works, in days.
+SURVEY_DAYS = env.int("CLOSELOOP_SURVEY_DAYS", default=15)
+if SURVEY_DAYS < 1:
+    raise ImproperlyConfigured("CLOSELOOP_SURVEY_DAYS must be a whole number of 1 or more")
+
 # The outbox: how many messages a worker claims at once, how long its claim holds (a crashed
 # worker's messages come back after it), how often a failed send is tried, and the first
 # wait before a retry (doubled each time, at most an hour).

@@ -22,6 +22,11 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path(
+        "tickets/<str:number>/reply-letter.pdf",
+        views.reply_letter_download,
+        name="reply-letter",
+    ),
     path("case-files/<int:pk>/", views.case_file, name="case-file"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("live/events/", live_events, name="live-events"),
