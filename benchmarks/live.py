@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from closeloop.tickets import services
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.statuses import OPEN_STATUSES
@@ -146,15 +148,21 @@ def phase_live(rep: Reporter, people: Any, env: dict[str, str], pages: int, seco
             )
 
 
+def _db_cpu() -> float | None:
+    # Only when the bench database is PostgreSQL on this machine; SQLite works in the worker.
+    local = connection.settings_dict.get("HOST") in ("", "localhost", "127.0.0.1", "::1")
+    return database_cpu_seconds() if connection.vendor == "postgresql" and local else None
+
+
 def _window(server: Server, seconds: float, each_second: Any) -> dict[str, Any]:
-    cpu0, db0, t0 = server.workers_cpu(), database_cpu_seconds(), time.monotonic()
+    cpu0, db0, t0 = server.workers_cpu(), _db_cpu(), time.monotonic()
     tick = t0
     while time.monotonic() - t0 < seconds:
         each_second()
         tick += 1
         time.sleep(max(0.0, tick - time.monotonic()))
     elapsed = time.monotonic() - t0
-    db1 = database_cpu_seconds()
+    db1 = _db_cpu()
     return {
         "seconds": elapsed,
         "cpu": server.workers_cpu() - cpu0,
