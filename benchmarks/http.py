@@ -90,9 +90,15 @@ def peak_rss_mib(pid: int) -> float | None:
 class Server:
     """gunicorn on 127.0.0.1 with the bench environment; stopped on exit, always."""
 
-    def __init__(self, env: dict[str, str], workers: int) -> None:
+    def __init__(self, env: dict[str, str], workers: int, *, asgi: bool = False) -> None:
         self.port = free_port()
         self.workers = workers
+        # As `closeloop run` serves it (ASGI, uvicorn workers), or WSGI sync workers.
+        self.app = (
+            ["config.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
+            if asgi
+            else ["config.wsgi:application"]
+        )
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -101,7 +107,7 @@ class Server:
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            *self.app,
             "--bind",
             f"{HOST}:{self.port}",
             "--workers",

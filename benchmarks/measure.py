@@ -67,6 +67,8 @@ class Sizes:
     slow_reps: int = 5
     sweep_reps: int = 2
     arithmetic_seconds: float = 2.0
+    live_pages: int = 500
+    live_seconds: float = 60.0
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -80,6 +82,8 @@ class Sizes:
             slow_reps=2,
             sweep_reps=1,
             arithmetic_seconds=0.5,
+            live_pages=500,
+            live_seconds=16.0,
         )
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .report import REPO, progress
 
-PHASES = ("gen", "intake", "api", "reads", "search", "indicators", "sweep", "memory")
+PHASES = ("gen", "intake", "api", "reads", "search", "indicators", "sweep", "memory", "live")
 BENCH_DB = "closeloop_bench"
 DEFAULT_TICKETS = 1_000_000
 QUICK_TICKETS = 20_000
@@ -308,6 +308,11 @@ def _measure(rep: Any, sizes: Any, people: Any, env: dict[str, str], phases: set
         progress("deadline arithmetic and sweep")
         measure.phase_arithmetic(rep, sizes)
         measure.phase_sweep(rep, sizes, env)
+    if "live" in phases:
+        from .live import phase_live
+
+        progress(f"live pages: {sizes.live_pages} open event streams on one ASGI worker")
+        phase_live(rep, people, env, sizes.live_pages, sizes.live_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,7 +91,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             sys.executable,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            # ASGI, so that an open page's event stream (channels/live) holds a connection,
+            # not a worker; the pages themselves run as before, each request on a thread.
+            "config.asgi:application",
+            "--worker-class",
+            "uvicorn_worker.UvicornWorker",
             "--bind",
             bind,
             "--workers",

@@ -45,3 +45,10 @@ class StaleVersion(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
     http_status = 409
+
+
+class Gone(ServiceError):
+    """What was asked for existed but is no longer usable (a used or expired one-time link)."""
+
+    code = "gone"
+    http_status = 410

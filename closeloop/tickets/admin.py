@@ -12,7 +12,14 @@ from closeloop.common.admin import ReadOnlyAdmin, ReadOnlyInline
 from closeloop.directory.models import User
 
 from . import selectors
-from .models import Customer, Enclosure, IdentityDisclosure, Ticket, TicketEvent
+from .models import (
+    Customer,
+    Enclosure,
+    IdentityDisclosure,
+    SurveyInvitation,
+    Ticket,
+    TicketEvent,
+)
 from .querysets import TicketQuerySet, identity_hidden_q
 
 EVENT_FIELDS = ("at", "actor", "action", "from_status", "to_status", "payload")
@@ -152,3 +159,14 @@ class IdentityDisclosureAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "ticket", "via"]
     list_filter = ["via"]
     list_select_related = ["user", "ticket"]
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(ReadOnlyAdmin):
+    """Whether a case's survey link went out, was used, expired or was replaced. The token is
+    stored nowhere; its hash is not shown either."""
+
+    list_display = ["ticket", "created_at", "expires_at", "used_at", "superseded_at"]
+    exclude = ["token_hash"]
+    list_select_related = ["ticket"]
+    search_fields = ["ticket__number"]

@@ -1,3 +1,6 @@
+import hashlib
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -485,3 +488,44 @@ class IdentityDisclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} seen by {self.user_id} via {self.via}"
+
+
+class SurveyInvitation(models.Model):
+    """A one-time link to rate a resolved case on the portal (the return-visit survey).
+
+    Only the SHA-256 of the token is stored: the raw token lives in the message sent to the
+    customer. It works once (`used_at`), until `expires_at`, and only while it is the ticket's
+    latest invitation (`superseded_at` is set when a new round issues the next one)."""
+
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} survey {self.created_at:%Y-%m-%d}"
+
+    @staticmethod
+    def token_hash_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def spent(self, now: datetime) -> str:
+        """Why the link no longer works ("used", "superseded", "expired"), or "" if it does."""
+        if self.used_at is not None:
+            return "used"
+        if self.superseded_at is not None:
+            return "superseded"
+        if now >= self.expires_at:
+            return "expired"
+        return ""

@@ -24,7 +24,7 @@ from closeloop.workflow.statuses import Status
 
 from .choices import Kind
 from .filters import field_value_q
-from .models import IdentityDisclosure, Ticket, TicketEvent
+from .models import IdentityDisclosure, SurveyInvitation, Ticket, TicketEvent
 from .querysets import TicketQuerySet, identity_hidden_q, sees_every_ticket
 
 MASK = "***"
@@ -263,6 +263,16 @@ def ticket_for_customer(number: str, *, phone: str = "", code: str = "") -> Tick
     if ticket is None or not proven:
         raise NotFound(f"ticket {number} not found", details={"number": number})
     return ticket
+
+
+def survey_invitation_find(token: str) -> SurveyInvitation | None:
+    """The survey invitation a link's token opens (with its ticket), or None. Found by the
+    token's hash: the raw token is stored nowhere."""
+    return (
+        SurveyInvitation.objects.select_related("ticket__customer", "ticket__category")
+        .filter(token_hash=SurveyInvitation.token_hash_of(token))
+        .first()
+    )
 
 
 def customer_history_for_user(

@@ -382,6 +382,14 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 
+# The site's address as customers reach it, for the links in their messages (the survey link):
+# scheme and host, no trailing slash. Set it in production to the public portal's address.
+SITE_URL = env.str("CLOSELOOP_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long a survey link (the return-visit rating on the portal) works, in days.
+SURVEY_DAYS = env.int("CLOSELOOP_SURVEY_DAYS", default=15)
+if SURVEY_DAYS < 1:
+    raise ImproperlyConfigured("CLOSELOOP_SURVEY_DAYS must be a whole number of 1 or more")
+
 # The outbox: how many messages a worker claims at once, how long its claim holds (a crashed
 # worker's messages come back after it), how often a failed send is tried, and the first
 # wait before a retry (doubled each time, at most an hour).
@@ -395,3 +403,12 @@ OUTBOX_RETRY_SECONDS = env.int("CLOSELOOP_OUTBOX_RETRY_SECONDS", default=60)
 DIGEST_HOUR = env.int("CLOSELOOP_DIGEST_HOUR", default=8)
 if not 0 <= DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("CLOSELOOP_DIGEST_HOUR must be a whole number from 0 to 23")
+
+# Live pages (Server-Sent Events, closeloop/channels/live): how often each web process reads
+# the changes for all its open pages, how often an idle stream says it is alive (proxies close
+# silent connections), how long a stream lasts before the browser reconnects (and the login is
+# checked again), and how long the browser waits before reconnecting.
+CLOSELOOP_LIVE_POLL_SECONDS = env.float("CLOSELOOP_LIVE_POLL_SECONDS", default=1.0)
+CLOSELOOP_LIVE_KEEPALIVE_SECONDS = env.float("CLOSELOOP_LIVE_KEEPALIVE_SECONDS", default=20.0)
+CLOSELOOP_LIVE_MAX_SECONDS = env.float("CLOSELOOP_LIVE_MAX_SECONDS", default=300.0)
+CLOSELOOP_LIVE_RETRY_SECONDS = env.float("CLOSELOOP_LIVE_RETRY_SECONDS", default=3.0)

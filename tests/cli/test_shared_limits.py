@@ -113,9 +113,9 @@ def server(
 
 
 @contextlib.contextmanager
-def _running(env: dict[str, str]) -> Iterator[int]:
+def _running(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
     port = _free_port()
-    argv = ["run", "--port", str(port), "--workers", str(WORKERS)]
+    argv = ["run", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "closeloop.cli", *argv],
         env=env,

@@ -150,3 +150,10 @@ class RateForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SurveyForm(RateForm):
+    """The rating through a survey link: the link's token travels in the form, so the address
+    the form posts to (and any log of it) never holds it."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=100)

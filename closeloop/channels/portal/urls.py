@@ -11,5 +11,7 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("status/", views.status, name="status"),
     path("rate/", views.rate, name="rate"),
+    path("survey/", views.survey_rate, name="survey-rate"),
+    path("survey/<str:token>/", views.survey, name="survey"),
     path("knowledge/", include(knowledge.urlpatterns)),
 ]

@@ -4,26 +4,30 @@ What the public sees of a ticket is chosen field by field in `public_view`: neve
 notes, the handler or department, nor anything about other customers.
 """
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from closeloop.channels.web.intake import category_choices
-from closeloop.common.errors import NotFound, ServiceError, ValidationFailed
+from closeloop.common.errors import Gone, NotFound, ServiceError, ValidationFailed
 from closeloop.policy.services import pack_active
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import Channel
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.statuses import OPEN_STATUSES, Status
 
-from .forms import CheckForm, RateForm, SubmitForm
+from .forms import CheckForm, RateForm, SubmitForm, SurveyForm
 from .guard import rate_limit_hit
+
+logger = logging.getLogger(__name__)
 
 PROOF_KEY = "portal_proof"
 SUBMITTED_KEY = "portal_submitted"
@@ -249,3 +253,94 @@ def rate(request: HttpRequest) -> HttpResponse:
         {"t": public_view(ticket), "rate_form": form, "error": error},
         status=400,
     )
+
+
+# --------------------------------------------------------------------------- the survey link
+
+TOKEN_MAX = 100
+
+
+def _token_shown(token: str) -> str:
+    """The token as a log may show it: its first characters only."""
+    return f"{token[:6]}…"
+
+
+def _survey_refused(
+    request: HttpRequest, token: str, message: str, status: int, reason: str
+) -> HttpResponse:
+    """A link that opens nothing: a page that says why, and nothing changes. Django would log
+    the request's path (which holds the token) for a 4xx answer; this logs a shortened token."""
+    logger.info("survey link refused (%s): %s", reason, _token_shown(token))
+    response = render(request, "portal/survey_refused.html", {"message": message}, status=status)
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
+    return response
+
+
+def _survey_invitation(request: HttpRequest, token: str) -> Any:
+    """The invitation the token opens, or the refusal page to answer with."""
+    invitation = selectors.survey_invitation_find(token) if len(token) <= TOKEN_MAX else None
+    if invitation is None:
+        message = _("This survey link is not valid. Please check that it was copied whole.")
+        return _survey_refused(request, token, message, 404, "unknown")
+    spent = invitation.spent(timezone.now())
+    if spent:
+        return _survey_refused(request, token, str(services.SURVEY_SPENT[spent]), 410, spent)
+    if not public_view(invitation.ticket)["may_rate"]:
+        message = _("This case is no longer waiting for your rating.")
+        return _survey_refused(request, token, message, 410, "not rateable")
+    return invitation
+
+
+def _survey_page(
+    request: HttpRequest, ticket: Ticket, form: SurveyForm, error: str = "", status: int = 200
+) -> HttpResponse:
+    response = render(
+        request,
+        "portal/survey.html",
+        {"t": public_view(ticket), "form": form, "error": error},
+        status=status,
+    )
+    response._has_been_logged = True  # type: ignore[attr-defined]  # the path holds the token
+    # The token never leaves in a Referer to another site ("no-referrer" would also send
+    # "Origin: null" with the form, which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_http_methods(["GET"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a survey link opens: the case as the public sees it, and the rating form."""
+    found = _survey_invitation(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return _survey_page(request, found.ticket, SurveyForm(initial={"token": token}))
+
+
+@require_POST
+@limited("survey")
+def survey_rate(request: HttpRequest) -> HttpResponse:
+    """The rating sent from the survey page: the return visit, and the link is spent."""
+    token = str(request.POST.get("token", ""))
+    found = _survey_invitation(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    form = SurveyForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            ticket = services.survey_invitation_redeem(
+                token,
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except (NotFound, Gone) as err:  # spent by a rating sent at the same moment
+            return _survey_refused(request, token, err.message, err.http_status, err.code)
+        except ServiceError as err:
+            error = err.message
+        else:
+            # The status page says what happens next (closed, or reopened and by when); the
+            # link proved the case, as the number and code would have.
+            request.session[PROOF_KEY] = {"number": ticket.number, "code": ticket.public_code}
+            request.session[RATED_KEY] = ticket.number
+            return redirect("portal:status")
+    return _survey_page(request, found.ticket, form, error, status=400)

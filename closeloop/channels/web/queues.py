@@ -158,6 +158,10 @@ def queue_rows(
                 "state": t.deadline_state,
                 "state_label": states.get(t.deadline_state, t.deadline_state),
                 "due": _local(t.next_due_at, "%m-%d %H:%M"),
+                # live.js turns a running badge overdue at this time, without a reload.
+                "due_iso": t.next_due_at.isoformat()
+                if t.next_due_at and t.deadline_state in ("on_track", "warning")
+                else "",
                 "subject": Truncator(t.subject).chars(40),
                 "kind": kinds.get(t.kind, t.kind),
                 "status": t.status,

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from ..live.views import live_events
 from . import intake, knowledge, notifications, quality, reports, views
 
 app_name = "web"
@@ -21,8 +22,14 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path(
+        "tickets/<str:number>/reply-letter.pdf",
+        views.reply_letter_download,
+        name="reply-letter",
+    ),
     path("case-files/<int:pk>/", views.case_file, name="case-file"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("live/events/", live_events, name="live-events"),
     path("approvals/", views.approvals, name="approvals"),
     path("visits/", views.visits, name="visits"),
     path("ledger/", include("closeloop.channels.web.ledger")),

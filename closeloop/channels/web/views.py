@@ -20,6 +20,7 @@ from closeloop.directory.models import User
 from closeloop.directory.roles import Role
 from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
+from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, reply_letter_state
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ExtensionState
@@ -155,6 +156,7 @@ def _ticket_context(
         "return_visit": pack.return_visit,
         "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
         "fields": _fields_shown(pack, ticket, user),
+        "reply_letter": reply_letter_state(ticket, events),
     }
 
 
@@ -286,6 +288,29 @@ def attachment_download(request: HttpRequest, number: str, pk: int) -> FileRespo
     if attachment is None:
         raise Http404
     return attachment_response(attachment)
+
+
+@staff_required()
+@never_cache
+def reply_letter_download(request: HttpRequest, number: str) -> HttpResponse:
+    """The reply letter (复信) as a PDF to print and post, for whoever may see the ticket; the
+    writer's name and address are on it only where this person may see the identity."""
+    user = _user(request)
+    _get_ticket(user, number)  # 404 for a ticket this person may not see
+    try:
+        letter = reply_letter_for(user, number)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as error:
+        return render(
+            request,
+            "workbench/reply_letter_error.html",
+            {"message": error.message, "number": number},
+            status=error.http_status,
+        )
+    response = HttpResponse(reply_letter_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="reply-letter-{number}.pdf"'
+    return response
 
 
 @staff_required()

@@ -7,7 +7,9 @@ The modules, by seam:
 - `registration` and `records`: a new ticket, how the rules route it (also for the intake's
   preview), its number, customer record, repeats flag and idempotency key;
 - `write`: the one write path (`_act`, `_move`), notifications, approval rules;
-- `actions`, `approvals`, `visits`, `attachments`: one function `ticket_<verb>` per action.
+- `actions`, `approvals`, `visits`, `attachments`: one function `ticket_<verb>` per action;
+- `survey`: the return-visit survey link (a one-time token), offered when a case is replied to
+  and redeemed through `visits.survey_invitation_redeem`.
 """
 
 from .actions import (
@@ -49,7 +51,10 @@ from .registration import (
     ticket_register_public,
     ticket_routing_preview,
 )
+from .survey import survey_invitation_issue, survey_message, survey_url
 from .visits import (
+    SURVEY_SPENT,
+    survey_invitation_redeem,
     ticket_close,
     ticket_reopen,
     ticket_return_visit,
@@ -58,6 +63,7 @@ from .visits import (
 from .write import ApprovalRule, approval_rule, reopened_notice
 
 __all__ = [
+    "SURVEY_SPENT",
     "ApprovalRule",
     "CompensationInput",
     "CustomerInput",
@@ -68,6 +74,10 @@ __all__ = [
     "approval_rule",
     "attachment_filename",
     "reopened_notice",
+    "survey_invitation_issue",
+    "survey_invitation_redeem",
+    "survey_message",
+    "survey_url",
     "ticket_accept",
     "ticket_answer",
     "ticket_approve_plan",

@@ -4,16 +4,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from closeloop.common.errors import InvalidTransition
+from closeloop.common.errors import Gone, InvalidTransition, NotFound
 from closeloop.directory.models import User
 from closeloop.policy.services import pack_active
 from closeloop.workflow.statuses import Status
 
 from .. import selectors
 from ..choices import Satisfaction
-from ..models import Assignment, Ticket, TicketEvent
+from ..models import Assignment, SurveyInvitation, Ticket, TicketEvent
 from .write import _act, _hold, _invalid, _required_text
 
 
@@ -44,6 +47,49 @@ def ticket_return_visit_by_customer(
     selectors.ticket_for_customer(number, phone=phone, code=code)
     visit = _return_visit(satisfaction, comment, via="portal")
     return _act(None, number, "return_visit", None, now, visit, durable=True)
+
+
+SURVEY_SPENT = {
+    "used": _lazy("This survey link has already been used: the rating is recorded."),
+    "superseded": _lazy(
+        "This survey link has been replaced by a newer one: please use the latest message."
+    ),
+    "expired": _lazy("This survey link has expired."),
+}
+
+
+def survey_invitation_redeem(
+    token: str,
+    *,
+    satisfaction: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer rates the outcome through the survey link: the same return visit as the
+    portal's rating form, proven by the one-time token instead of phone or code. The link is
+    spent in the same transaction; a refused rating leaves it unused."""
+    visit = _return_visit(satisfaction, comment, via="portal")
+    now = now or timezone.now()
+
+    def apply(ticket: Ticket, now: datetime) -> tuple[str | None, dict[str, Any]]:
+        to_status, payload = visit(ticket, now)
+        return to_status, {**payload, "survey": True}
+
+    with transaction.atomic(durable=True):
+        invitation = (
+            SurveyInvitation.objects.select_for_update()
+            .select_related("ticket")
+            .filter(token_hash=SurveyInvitation.token_hash_of(token))
+            .first()
+        )
+        if invitation is None:
+            raise NotFound(_("This survey link is not valid."), details={"token": "unknown"})
+        spent = invitation.spent(now)
+        if spent:
+            raise Gone(str(SURVEY_SPENT[spent]), details={"token": spent})
+        invitation.used_at = now
+        invitation.save(update_fields=["used_at"])
+        return _act(None, invitation.ticket.number, "return_visit", None, now, apply)
 
 
 def _return_visit(

@@ -32,6 +32,7 @@ from ..models import Assignment, Ticket, TicketEvent
 from ..permissions import action_allowed
 from ..recipients import recipients_for
 from ..signals import action_done
+from .survey import survey_offer
 
 
 def _department_by_code(code: str, field_name: str) -> Department:
@@ -117,6 +118,9 @@ def _move(
     _event(ticket, actor, action.code, from_status, to_status, now, payload)
     clock_engine().deadlines_on_action(ticket, action, actor, now)
     _notify(ticket, action, actor, now, payload)
+    if to_status == Status.RESOLVED and from_status != Status.RESOLVED:
+        # Replied to: the return visit is due, and the customer gets the survey link.
+        survey_offer(ticket, now)
     _done(ticket, action, actor)
 
 

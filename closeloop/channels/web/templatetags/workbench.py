@@ -7,6 +7,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -19,10 +20,13 @@ from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity
 from closeloop.tickets.models import Customer
 from closeloop.workflow.statuses import Status
 
+from ...live.changes import live_position
 from .. import deadlines, notifications, queues
 from ..access import staff_user
 
 register = template.Library()
+# The states a clock can still move out of by itself: the browser turns them on time.
+LIVE_STATES = ("on_track", "warning")
 
 
 @register.simple_tag
@@ -72,17 +76,49 @@ def _nav(user: Any) -> list[tuple[str, Any, str]]:
     return items
 
 
+@register.simple_tag(takes_context=True)
+def live_attrs(context: template.Context) -> str:
+    """The body's attributes for live.js: where to listen, from which position, and the badge
+    labels it switches to. Nothing for a page without a logged-in person."""
+    request = context.get("request")
+    if request is None or staff_user(request) is None:
+        return ""
+    return format_html(
+        ' data-live-url="{}" data-live-since="{}" data-label-warning="{}" data-label-overdue="{}"',
+        reverse("web:live-events"),
+        live_position(),
+        STATE_LABELS["warning"],
+        STATE_LABELS["overdue"],
+    )
+
+
 @register.simple_tag
-def deadline_badge(state: str, provisional: bool = False) -> str:
+def deadline_badge(
+    state: str, provisional: bool = False, due: Any = None, warn: Any = None, paused: Any = None
+) -> str:
     """A deadline state as colour and text, and a dashed badge for a provisional deadline.
+    With `due` (and `warn`), a running deadline's badge turns "due soon" and "overdue" on the
+    clock in the browser (live.js), without a reload.
 
     Built here rather than in an included template: a queue shows fifty of them."""
     parts = []
     if state:
         label = STATE_LABELS.get(state, state)
-        parts.append(
-            format_html('<span class="dl dl-{}" data-state="{}">{}</span>', state, state, label)
-        )
+        if due is not None and state in LIVE_STATES and not paused:
+            parts.append(
+                format_html(
+                    '<span class="dl dl-{}" data-state="{}" data-due="{}"{}>{}</span>',
+                    state,
+                    state,
+                    due.isoformat(),
+                    format_html(' data-warn="{}"', warn.isoformat()) if warn else "",
+                    label,
+                )
+            )
+        else:
+            parts.append(
+                format_html('<span class="dl dl-{}" data-state="{}">{}</span>', state, state, label)
+            )
     if provisional:
         parts.append(
             format_html(
