@@ -55,3 +55,22 @@ def test_assignment_reaches_the_handlers_bell(centre: Any, person_at: Any) -> No
         handler.page.locator("[data-testid=bell-read-all]").click()
     assert handler.page.locator("#bell-count").inner_text() == "0"
     assert not Notification.objects.filter(recipient=centre.handler_a, read_at=None).exists()
+
+
+def test_the_bell_counts_an_assignment_without_a_reload(centre: Any, person_at: Any) -> None:
+    """With live pages, the open page's bell follows as the queue does (within the live
+    pages' promise, `test_live_pages.PROMISE_MS`)."""
+    from tests.browser.test_live_pages import PROMISE_MS, _dispatched
+
+    number = _dispatched(centre, "窗口长时间无人")
+    handler = person_at("handler_a")
+    handler.page.goto("/tickets/?view=mine")
+    assert handler.page.locator("#bell-count").inner_text() == "0"
+    handler.page.evaluate("window.__stillHere = true")
+
+    liaison = person_at("liaison_a")
+    liaison.open_ticket(number)
+    liaison.act("assign", select={"handler": centre.handler_a.username})
+
+    handler.page.locator("#bell-count[data-count='1']").wait_for(timeout=PROMISE_MS)
+    assert handler.page.evaluate("window.__stillHere === true")  # not reloaded
