@@ -377,6 +377,8 @@ LOGGING = {
 
 # SMS leaves through a pluggable gateway; the default writes messages to the log.
 # `closeloop.notifications.sms.HttpBackend` posts to SMS_GATEWAY_URL (see docs/security.md).
+# Where customers reach the portal: the links in messages to them (opting out, the survey).
+PUBLIC_URL = env.str("CLOSELOOP_PUBLIC_URL", default="http://localhost:8000")
 SMS_BACKEND = env.str("SMS_BACKEND", default="closeloop.notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")

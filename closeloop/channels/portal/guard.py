@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 # purpose -> (requests allowed, window in seconds); settings.PORTAL_RATE_LIMITS overrides.
-DEFAULT_LIMITS = {"submit": (5, 600), "check": (30, 600), "rate": (10, 600)}
+DEFAULT_LIMITS = {"submit": (5, 600), "check": (30, 600), "rate": (10, 600), "opt_out": (10, 600)}
 CHALLENGE_MAX_AGE = 20 * 60
 _SALT = "closeloop.portal.challenge"
 

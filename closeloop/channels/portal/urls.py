@@ -11,5 +11,6 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("status/", views.status, name="status"),
     path("rate/", views.rate, name="rate"),
+    path("messages/opt-out/<str:token>/", views.messages_opt_out, name="messages-opt-out"),
     path("knowledge/", include(knowledge.urlpatterns)),
 ]

@@ -23,6 +23,7 @@ from closeloop.policy.services import pack_active
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ExtensionState
+from closeloop.tickets.messages import ticket_customer_messages
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
@@ -155,6 +156,7 @@ def _ticket_context(
         "return_visit": pack.return_visit,
         "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
         "fields": _fields_shown(pack, ticket, user),
+        "customer_messages": ticket_customer_messages(ticket),
     }
 
 
