@@ -407,7 +407,7 @@ COMMON_PLACEHOLDERS = ("number", "query_code", "centre", "kind", "subject")
 PURPOSE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "receipt": ("reply_by",),
     "accepted": ("reply_by",),
-    "refused": ("referral",),
+    "refused": ("reason", "referral"),
     "reply": ("reply_text",),
     "survey": ("survey_link",),
 }

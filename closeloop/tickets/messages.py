@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -73,14 +73,16 @@ def customer_message_queue(
     template = message_template_for(pack.name, purpose, ticket.kind)
     if template is None:
         return 0
-    values = _values(ticket, purpose, pack, extra or {})
-    sms = _sms(template.sms, values)
-    subject = _render(template.subject, values) or sms.splitlines()[0]
-    body = _render(template.body, values) if template.body else _render(template.sms, values)
-    if customer.email:
-        body += "\n\n-- \n" + _(
-            "If you do not want surveys and other non-essential messages, open: %(link)s"
-        ) % {"link": opt_out_link(customer)}
+    # In the centre's language, whatever the language of the person whose action sent it.
+    with translation.override(settings.LANGUAGE_CODE):
+        values = _values(ticket, purpose, pack, extra or {})
+        sms = _sms(template.sms, values)
+        subject = _render(template.subject, values) or sms.splitlines()[0]
+        body = _render(template.body, values) if template.body else _render(template.sms, values)
+        if customer.email:
+            body += "\n\n-- \n" + _(
+                "If you do not want surveys and other non-essential messages, open: %(link)s"
+            ) % {"link": opt_out_link(customer)}
     quiet = pack.customer_messages.quiet_hours if pack.customer_messages else None
     hold = None
     if quiet is not None and not template.at_night:
@@ -115,9 +117,10 @@ def _values(ticket: Ticket, purpose: str, pack: PackSpec, extra: dict[str, str])
         "reply_by": (
             timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
             if due is not None
-            else _("as soon as possible")
+            else _("the time limit")
         ),
-        "referral": pack.referral_text(ticket.referral) if ticket.referral else "",
+        "reason": ticket.decline_reason,
+        "referral": ticket.referral,  # the referral's text, as registration kept it
         "reply_text": ticket.reply,
         "survey_link": "",
         **extra,

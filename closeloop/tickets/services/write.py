@@ -172,7 +172,11 @@ def _tell_customer(ticket: Ticket, action: Action, now: datetime, payload: dict[
     purpose = action.tells_customer
     if purpose is None or payload.get("automatic") or payload.get("on_register"):
         return
-    extra = {"reply_text": payload["reply"]} if purpose == "reply" and "reply" in payload else {}
+    extra = {}
+    if purpose == "reply" and "reply" in payload:
+        extra["reply_text"] = str(payload["reply"])
+    if purpose == "refused" and "reason" in payload:
+        extra["reason"] = str(payload["reason"])
     customer_message_queue(ticket, purpose, now=now, extra=extra)
 
 
