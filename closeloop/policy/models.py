@@ -105,7 +105,7 @@ class MessageTemplate(models.Model):
                 names = placeholder_names(getattr(self, field))
             except ValueError:
                 errors.setdefault(field, []).append(
-                    str(_("the braces do not pair up; write a literal brace as {{ or }}"))
+                    str(_("the braces do not pair up; double a brace to write it as text"))
                 )
                 continue
             for name in names:
