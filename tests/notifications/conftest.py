@@ -2,11 +2,11 @@
 server on 127.0.0.1 that records what it got and can be made slow, failing or stuck) and a
 mail server (aiosmtpd). The code under test reaches them through its real adapters."""
 
+import email.policy
 import json
 import threading
 import time
 from collections.abc import Iterator
-import email.policy
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any

@@ -1,8 +1,6 @@
 """Messages to customers leave through the real adapters: Django's SMTP backend to a local
 aiosmtpd server (read back: subject, body, UTF-8 Chinese) and the HTTP SMS gateway stub."""
 
-from typing import Any
-
 from closeloop.directory.models import User
 from closeloop.notifications.services import outbox_deliver
 from closeloop.tickets import services

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone, translation
 
 from closeloop.directory.models import User
@@ -260,3 +260,38 @@ def test_the_ticket_page_shows_a_failed_message(hotline: dict[str, User], settin
     client.force_login(hotline["agent"])
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
     assert 'data-state="failed"' in page and "gateway answered 503" in page
+
+
+def test_staff_set_the_opt_out_in_the_admin(hotline: dict[str, User]) -> None:
+    ticket = consultation(hotline)
+    customer = ticket.customer
+    assert customer is not None
+    admin = hotline["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/tickets/customer/{customer.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"messages_opt_out": "on", "name": "改名", "phone": "1"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.messages_opt_out
+    assert (customer.name, customer.phone) == ("李四", PHONE)  # nothing else changes here
+
+
+def test_the_ticket_api_lists_the_messages(hotline: dict[str, User], api: Any) -> None:
+    ticket = consultation(hotline, now=NIGHT, email="")
+    body = api(hotline["agent"]).get(f"tickets/{ticket.number}").json()
+    assert body["customer_messages"] == [
+        {
+            "purpose": "receipt",
+            "channel": "sms",
+            "address": "139****5678",
+            "created_at": "2026-03-04T22:30:00+08:00",
+            "state": "held",
+            "held_until": "2026-03-05T08:00:00+08:00",
+            "sent_at": None,
+            "error": "",
+        }
+    ]
