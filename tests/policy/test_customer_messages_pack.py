@@ -182,3 +182,17 @@ def test_the_admin_checks_the_placeholders_on_save() -> None:
     assert client.post(url, good).status_code == 302
     row.refresh_from_db()
     assert row.sms == good["sms"]
+
+
+def test_the_catalogue_tells_customers_only_of_purposes_a_pack_can_write() -> None:
+    from closeloop.workflow.actions import ACTIONS
+
+    told = {name: a.tells_customer for name, a in ACTIONS.items() if a.tells_customer}
+    assert told == {
+        "register": "receipt",
+        "accept": "accepted",
+        "decline": "refused",
+        "answer": "reply",
+        "reply": "reply",
+    }
+    assert set(told.values()) <= set(MESSAGE_PURPOSES)

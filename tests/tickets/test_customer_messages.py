@@ -295,3 +295,17 @@ def test_the_ticket_api_lists_the_messages(hotline: dict[str, User], api: Any) -
             "error": "",
         }
     ]
+
+
+def test_the_outbox_admin_shows_the_ticket_and_purpose(hotline: dict[str, User]) -> None:
+    ticket = consultation(hotline, email="")
+    admin = hotline["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    listing = client.get("/admin/notifications/outboxmessage/?purpose=receipt")
+    assert listing.status_code == 200 and "receipt" in listing.content.decode()
+    [row] = outbox(ticket)
+    page = client.get(f"/admin/notifications/outboxmessage/{row.pk}/change/").content.decode()
+    assert ticket.number in page
