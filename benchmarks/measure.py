@@ -83,7 +83,7 @@ class Sizes:
             sweep_reps=1,
             arithmetic_seconds=0.5,
             live_pages=500,
-            live_seconds=16.0,
+            live_seconds=10.0,
         )
 
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from closeloop.common.errors import ServiceError, ValidationFailed
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
+from closeloop.notifications.models import OutboxMessage
 from closeloop.policy.classify import Classification, TicketFacts, classify, time_limits_for
 from closeloop.policy.schema import PackSpec, walk_categories
 from closeloop.policy.services import pack_active, pack_demo_people
@@ -214,6 +215,12 @@ def demo_history_create(
     with transaction.atomic():
         simulation = _Simulation(pack, _Cast(pack), now, seed)
         simulation.run(tickets_count)
+        # The history's messages (receipts, replies, surveys to made-up customers; emails to
+        # the demo staff) went out in the past it replays: recorded as sent then, so that the
+        # worker does not send months of them today.
+        OutboxMessage.objects.filter(sent_at__isnull=True).update(
+            sent_at=F("created_at"), attempts=1
+        )
     return simulation.summary()
 
 

@@ -39,6 +39,7 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
         "created_at",
         "channel",
         "address",
+        "purpose",
         "subject",
         "state",
         "sent_at",
@@ -46,9 +47,11 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
         "next_attempt_at",
         "last_error",
     ]
-    list_filter = [OutboxStateFilter, "channel"]
+    list_filter = [OutboxStateFilter, "channel", "purpose"]
     readonly_fields = [
         "key",
+        "ticket",
+        "purpose",
         "channel",
         "address",
         "subject",

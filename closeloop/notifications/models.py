@@ -99,6 +99,17 @@ class OutboxMessage(models.Model):
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    # A message to a customer: the case it is about and why it was sent (receipt, reply …),
+    # shown on the ticket. Empty for staff messages.
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")

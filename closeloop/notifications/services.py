@@ -163,23 +163,38 @@ def notifications_mark_all_read(
 
 
 def notify_customer(
-    *, phone: str, email: str, subject: str, text: str, key: str, now: datetime
+    *,
+    phone: str,
+    email: str,
+    subject: str,
+    text: str,
+    key: str,
+    now: datetime,
+    email_text: str | None = None,
+    ticket: "Ticket | None" = None,
+    purpose: str = "",
+    not_before: datetime | None = None,
 ) -> int:
     """Queue a message to a customer: an SMS to the phone and an email to the address they
     gave, each only if given. Like `notify`: inside the change's transaction, sent after
-    commit, and `key` makes the occasion queue it once."""
+    commit, and `key` makes the occasion queue it once. `email_text` is the email's body
+    where it differs from the SMS; `ticket` and `purpose` show it on the ticket; `not_before`
+    holds it until then (the quiet hours)."""
     messages = [
         OutboxMessage(
             key=f"{key}:{channel}",
             channel=channel,
             address=address,
             subject=subject[:200],
-            body=text,
+            body=body,
             created_at=now,
+            ticket=ticket,
+            purpose=purpose,
+            next_attempt_at=not_before,
         )
-        for channel, address in (
-            (OutboxMessage.Channel.EMAIL, email),
-            (OutboxMessage.Channel.SMS, phone),
+        for channel, address, body in (
+            (OutboxMessage.Channel.EMAIL, email, text if email_text is None else email_text),
+            (OutboxMessage.Channel.SMS, phone, text),
         )
         if address
     ]

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Category, PolicyPack
+from .models import Category, MessageTemplate, PolicyPack
 
 
 @admin.register(PolicyPack)
@@ -35,3 +35,20 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # tickets refer to them; retire one instead (active: off)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin[MessageTemplate]):
+    """The pack's customer messages, editable: the placeholders are checked on save
+    (`MessageTemplate.clean`); an edit stands until the pack's own text changes."""
+
+    list_display = ["purpose", "kind", "sms", "at_night", "pack", "updated_at"]
+    list_filter = ["purpose", "pack"]
+    readonly_fields = ["pack", "purpose", "kind", "updated_at"]
+    fields = ["pack", "purpose", "kind", "sms", "subject", "body", "at_night", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the pack names the purposes and kinds
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -12,6 +12,7 @@ The format is documented with examples in `docs/policy-packs.md`.
 from __future__ import annotations
 
 import re
+import string
 import zoneinfo
 from collections.abc import Iterator
 from decimal import Decimal
@@ -396,6 +397,93 @@ class Referral(Strict):
     text: Text  # what the agent tells the customer
 
 
+# --- messages to customers ----------------------------------------------------------------
+
+# What customers are told (`customer_messages`): the purposes a pack writes a text for, and the
+# placeholders each may use. `{number}` and the others are filled in when the message is queued
+# (`tickets.messages`); anything else in braces is an error naming its place.
+MESSAGE_PURPOSES = ("receipt", "accepted", "refused", "reply", "survey")
+COMMON_PLACEHOLDERS = ("number", "query_code", "centre", "kind", "subject")
+PURPOSE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "receipt": ("reply_by",),
+    "accepted": ("reply_by",),
+    "refused": ("reason", "referral"),
+    "reply": ("reply_text",),
+    "survey": ("survey_link",),
+}
+SMS_MAX = 500  # one text, however many parts the gateway splits it into
+
+
+def placeholders_allowed(purpose: str) -> tuple[str, ...]:
+    return COMMON_PLACEHOLDERS + PURPOSE_PLACEHOLDERS.get(purpose, ())
+
+
+def placeholder_names(text: str) -> list[str]:
+    """The placeholders `text` uses; ValueError when its braces do not pair up."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def placeholder_problems(purpose: str, text: str) -> list[str]:
+    """What is wrong with the placeholders of `text` for `purpose` (empty: nothing). Braces
+    are doubled to be written literally: `{{` and `}}`."""
+    try:
+        names = placeholder_names(text)
+    except ValueError as exc:
+        return [f"{exc} (write a literal brace as {{{{ or }}}})"]
+    allowed = placeholders_allowed(purpose)
+    problems = []
+    for name in names:
+        if name not in allowed:
+            shown = ", ".join(f"{{{a}}}" for a in allowed)
+            problems.append(f"unknown placeholder '{{{name}}}' (expected one of {shown})")
+    return problems
+
+
+class QuietHours(Strict):
+    """No message leaves from `start` to `end` (local time; over midnight when end < start)."""
+
+    start: HHMM
+    end: HHMM
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError(f"quiet hours start and end at the same time ({self.start})")
+        return self
+
+
+class MessageText(Strict):
+    sms: Annotated[Text, Field(max_length=SMS_MAX)]
+    subject: Annotated[str, Field(max_length=200)] = ""  # email; empty: the SMS's first line
+    body: str = ""  # email; empty: the SMS text
+    at_night: StrictBool = False  # may leave inside the quiet hours
+
+
+class MessageTemplate(MessageText):
+    # Per ticket kind: replaces the text for that kind.
+    kinds: dict[Kind, MessageText] = Field(default_factory=dict)
+    basis: str = ""  # the seed's words this text follows (告知本人, 及时答复客户 …)
+
+
+class CustomerMessages(Strict):
+    quiet_hours: QuietHours | None = None
+    receipt: MessageTemplate | None = None
+    accepted: MessageTemplate | None = None
+    refused: MessageTemplate | None = None
+    reply: MessageTemplate | None = None
+    survey: MessageTemplate | None = None
+
+    def templates(self) -> Iterator[tuple[str, str, MessageText]]:
+        """(purpose, kind or "", text) for every text the pack writes."""
+        for purpose in MESSAGE_PURPOSES:
+            template: MessageTemplate | None = getattr(self, purpose)
+            if template is None:
+                continue
+            yield purpose, "", template
+            for kind, text in template.kinds.items():
+                yield purpose, kind, text
+
+
 class ResponsibleLevel(Strict):
     level: Annotated[StrictInt, Field(ge=1)]
     name: Name
@@ -693,6 +781,7 @@ class PackSpec(Strict):
     quality: Quality | None = None
     fields: list[FieldSpec] = Field(default_factory=list)
     accept_on_register: AcceptOnRegister | None = None
+    customer_messages: CustomerMessages | None = None
     demo: Demo | None = None
 
     # Indexes for classification, built once per parsed pack.

@@ -1,6 +1,6 @@
 """Reads about the active pack's data in the database."""
 
-from .models import Category
+from .models import Category, MessageTemplate
 
 
 def category_subtree_ids(code: str) -> set[int]:
@@ -18,3 +18,13 @@ def category_subtree_ids(code: str) -> set[int]:
         found.update(frontier)
         frontier = [c for p in frontier for c in children.get(p, []) if c not in found]
     return found
+
+
+def message_template_for(pack: str, purpose: str, kind: str) -> MessageTemplate | None:
+    """The text the centre sends for `purpose` on a ticket of `kind`: the kind's own, else
+    the purpose's; None when the pack writes none."""
+    rows = {
+        row.kind: row
+        for row in MessageTemplate.objects.filter(pack=pack, purpose=purpose, kind__in=[kind, ""])
+    }
+    return rows.get(kind) or rows.get("")

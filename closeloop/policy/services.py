@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from closeloop.common.errors import NotFound, ValidationFailed
 from closeloop.directory.models import Department, DutyRota, User
 
-from .models import Category, PolicyPack
+from .models import Category, MessageTemplate, PolicyPack
 from .schema import PackSpec, walk_categories, walk_departments
 from .signals import pack_replacing
 from .validate import pack_problems
@@ -238,6 +238,7 @@ def pack_load(name_or_path: str) -> PolicyPack:
         Category.objects.exclude(code__in=list(categories)).update(is_active=False)
         if previous is not None:
             _organisation_retire(previous, spec, departments)
+        message_templates_write(spec)
         PolicyPack.objects.filter(is_active=True).update(is_active=False)
         row = PolicyPack.objects.create(
             name=spec.name,
@@ -248,6 +249,41 @@ def pack_load(name_or_path: str) -> PolicyPack:
             is_active=True,
         )
     return row
+
+
+def message_templates_write(spec: PackSpec) -> None:
+    """Write the pack's customer messages (`customer_messages`) as editable templates.
+
+    A text the pack has not changed since it was last written keeps an admin's edit; a
+    changed one replaces it; texts the pack no longer has are removed (the pack's own text is
+    then the default again)."""
+    section = spec.customer_messages
+    wanted: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    for purpose, kind, text in section.templates() if section else ():
+        fields = {
+            "sms": text.sms,
+            "subject": text.subject,
+            "body": text.body,
+            "at_night": text.at_night,
+        }
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+        wanted[(purpose, kind)] = fields, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    rows = {(r.purpose, r.kind): r for r in MessageTemplate.objects.filter(pack=spec.name)}
+    for key, old in rows.items():
+        if key not in wanted:
+            old.delete()
+    for (purpose, kind), (fields, digest) in wanted.items():
+        row = rows.get((purpose, kind))
+        if row is None:
+            MessageTemplate.objects.create(
+                pack=spec.name, purpose=purpose, kind=kind, pack_digest=digest, **fields
+            )
+        elif row.pack_digest != digest:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.pack_digest = digest
+            row.save()
+    MessageTemplate.objects.exclude(pack=spec.name).delete()
 
 
 def pack_switch_check(spec: PackSpec) -> PolicyPack | None:

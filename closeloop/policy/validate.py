@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import ROLES, Condition, Demo, PackSpec, ResponsibleLevel, responsible_level_of
+from .schema import (
+    MESSAGE_PURPOSES,
+    ROLES,
+    Condition,
+    Demo,
+    PackSpec,
+    ResponsibleLevel,
+    placeholder_problems,
+    responsible_level_of,
+)
 from .validate_clocks import clock_problems, reopen_clock_problems
 
 Problems = list[tuple[str, str]]
@@ -52,6 +61,7 @@ def pack_problems(spec: PackSpec) -> Problems:
     problems += _section_problems(spec, codes)
     problems += _field_problems(spec)
     problems += _accept_on_register_problems(spec, codes)
+    problems += _customer_message_problems(spec, codes)
     if spec.demo:
         problems += _demo_problems(spec.demo, codes.departments)
     return problems
@@ -227,6 +237,33 @@ def _accept_on_register_problems(spec: PackSpec, codes: _Codes) -> Problems:
         return []
     problems = _kind_problems("accept_on_register.kinds", rule.kinds, codes)
     problems += _channel_problems("accept_on_register.channels", rule.channels, codes)
+    return problems
+
+
+def _customer_message_problems(spec: PackSpec, codes: _Codes) -> Problems:
+    """Every placeholder of every text must be one its purpose fills in; a text per kind must
+    name one of the pack's kinds."""
+    section = spec.customer_messages
+    if section is None:
+        return []
+    problems: Problems = []
+    for purpose in MESSAGE_PURPOSES:
+        template = getattr(section, purpose)
+        if template is None:
+            continue
+        base = f"customer_messages.{purpose}"
+        texts = [(base, template)] + [
+            (f"{base}.kinds.{kind}", text) for kind, text in template.kinds.items()
+        ]
+        for kind in template.kinds:
+            if kind not in codes.kinds:
+                problems.append(
+                    (f"{base}.kinds.{kind}", f"kind '{kind}' is not among this pack's kinds")
+                )
+        for path, text in texts:
+            for field in ("sms", "subject", "body"):
+                for problem in placeholder_problems(purpose, getattr(text, field)):
+                    problems.append((f"{path}.{field}", problem))
     return problems
 
 

@@ -130,10 +130,21 @@ class TicketAdmin(ReadOnlyAdmin):
 class CustomerAdmin(ReadOnlyAdmin):
     """Customers whose tickets are protected show masked to anyone who may not see them."""
 
-    list_display = ["shown_name", "shown_phone", "type", "is_key_customer", "created_at"]
-    list_filter = ["type", "is_key_customer"]
-    fields = CUSTOMER_FIELDS
+    list_display = [
+        "shown_name",
+        "shown_phone",
+        "type",
+        "is_key_customer",
+        "messages_opt_out",
+        "created_at",
+    ]
+    list_filter = ["type", "is_key_customer", "messages_opt_out"]
+    # One thing staff change here: the customer's wish for no non-essential messages.
+    fields = (*CUSTOMER_FIELDS, "messages_opt_out")
     readonly_fields = CUSTOMER_FIELDS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         protected = Ticket.objects.filter(customer=OuterRef("pk")).filter(

@@ -41,6 +41,9 @@ class Customer(TimeStampedModel):
     # The record of a report or confidential case: made for that ticket alone and never found,
     # reused or changed by another ticket, so the identity given on it reaches no other case.
     protected = models.BooleanField(_("protected"), default=False)
+    # Declined the non-essential messages (the survey, greetings); a receipt, an acceptance or
+    # refusal and the reply are still sent. Set by staff or by the link in every email.
+    messages_opt_out = models.BooleanField(_("no non-essential messages"), default=False)
 
     class Meta:
         verbose_name = _("customer")

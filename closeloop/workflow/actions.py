@@ -42,6 +42,7 @@ def _action(
     notifies_if_reopened: tuple[str, ...] = (),
     asks_approval: str | None = None,
     decides_approval: str | None = None,
+    tells_customer: str | None = None,
 ) -> Action:
     return Action(
         name=name,
@@ -60,6 +61,7 @@ def _action(
         notifies_if_reopened=notifies_if_reopened,
         asks_approval=asks_approval,
         decides_approval=decides_approval,
+        tells_customer=tells_customer,
     )
 
 
@@ -88,6 +90,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             path=None,  # POST /tickets
             event_label=_("Registered"),
+            tells_customer="receipt",
             clock=ClockEffect(starts=("registered",)),
         ),
         _action(
@@ -98,6 +101,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             summary="Accept (受理)",
             button=_("Accept"),
+            tells_customer="accepted",
             clock=ClockEffect(starts=("accepted",), meets=_meets("accept")),
         ),
         _action(
@@ -108,6 +112,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             summary="Decline (不予受理)",
             button=_("Decline"),
+            tells_customer="refused",
             clock=ClockEffect(meets=_meets("accept"), stops=Stop.ALL),
         ),
         _action(
@@ -118,6 +123,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             summary="Answer on the spot (当场答复)",
             button=_("Answer on the spot"),
+            tells_customer="reply",
             clock=ClockEffect(
                 starts=("resolved",),
                 meets=_meets("accept", "first_contact", "reply", "resolve", "suggestion_feedback"),
@@ -276,6 +282,7 @@ ACTIONS: dict[str, Action] = {
             {**CENTRE, **HANDLING},
             summary="Reply to the customer (答复)",
             button=_("Reply to the customer"),
+            tells_customer="reply",
             clock=ClockEffect(meets=_meets("reply", "suggestion_feedback")),
         ),
         # A satisfied customer closes the ticket; a dissatisfied one sends it back to work when

@@ -81,6 +81,9 @@ class Action:
     notifies_if_reopened: tuple[str, ...]  # instead, when it sends the ticket back to work
     asks_approval: str | None  # "plan" or "extension": asked only of those who may decide it
     decides_approval: str | None  # the approval it decides (the pack's approver rule)
+    # What the customer is told of it (the pack's `customer_messages` purpose), by SMS and
+    # email (`tickets.messages`); None: nothing.
+    tells_customer: str | None = None
 
     @property
     def history_label(self) -> Promise | None:

@@ -37,6 +37,8 @@ EXPECTED = {
     "deadlines.arithmetic",
     "deadlines.sweep_1pct",
     "memory.web_worker_peak_rss",
+    "live.watch_idle",
+    "live.watch_1_change_per_s",
     "done",
 }
 

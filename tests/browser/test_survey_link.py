@@ -34,7 +34,7 @@ def replied(centre: Any, phone: str) -> Ticket:
 
 def survey_link(t: Ticket) -> str:
     """The link in the SMS queued for the customer when the case was replied to."""
-    sms = OutboxMessage.objects.get(key__startswith=f"survey:{t.pk}:", channel="sms")
+    sms = OutboxMessage.objects.get(ticket=t, purpose="survey", channel="sms")
     found = re.search(r"https?://\S+/portal/survey/[A-Za-z0-9_-]+/", sms.body)
     assert found is not None, sms.body
     return found.group(0)

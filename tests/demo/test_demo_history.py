@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from closeloop.demo.history import demo_history_create
 from closeloop.directory.models import Department, User
+from closeloop.notifications.models import OutboxMessage
 from closeloop.policy.services import pack_active, pack_demo_people, pack_list, pack_load
 from closeloop.reports.models import MonthlyReport
 from closeloop.reports.monthly import Month, month_current
@@ -76,6 +77,9 @@ def test_a_full_history_gives_every_role_work_on_its_first_page() -> None:
     assert Ticket.objects.filter(deadline_state="overdue").exists()
     assert overdue_deadlines_were_swept()
     assert events_follow_each_other() == []
+    # Customers were told along the way, then: nothing of the past waits to be sent today.
+    assert OutboxMessage.objects.filter(purpose="reply").exists()
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
     # Months of it, not a day's: every closed month of the window has its share.
     received_at = Ticket.objects.values_list("received_at", flat=True)
     months = Counter(str(Month.of(timezone.localtime(t).date())) for t in received_at)

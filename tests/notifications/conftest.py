@@ -2,6 +2,7 @@
 server on 127.0.0.1 that records what it got and can be made slow, failing or stuck) and a
 mail server (aiosmtpd). The code under test reaches them through its real adapters."""
 
+import email.policy
 import json
 import threading
 import time
@@ -90,8 +91,16 @@ class MailServer:
 
         class Handler:
             async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
-                message = message_from_bytes(envelope.content)
-                server.received.append({"to": message["To"], "message_id": message["Message-ID"]})
+                message = message_from_bytes(envelope.content, policy=email.policy.default)
+                body = message.get_body(preferencelist=("plain",))
+                server.received.append(
+                    {
+                        "to": str(message["To"]),
+                        "message_id": str(message["Message-ID"]),
+                        "subject": str(message["Subject"]),
+                        "body": body.get_content() if body is not None else "",
+                    }
+                )
                 if server.refuse:
                     server.refuse -= 1
                     return "451 4.3.0 Try again later"

@@ -41,7 +41,7 @@ def answered(centre: Centre, **customer: Any) -> Ticket:
 
 
 def survey_messages(t: Ticket) -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(key__startswith=f"survey:{t.pk}:").order_by("id"))
+    return list(OutboxMessage.objects.filter(ticket=t, purpose="survey").order_by("id"))
 
 
 def token_in(message: OutboxMessage) -> str:
@@ -56,7 +56,7 @@ def test_a_reply_queues_the_survey_link_by_sms_and_email(centre: Centre) -> None
     assert set(sent) == {"sms", "email"}
     assert (sent["sms"].address, sent["email"].address) == (PHONE, EMAIL)
     t.refresh_from_db()
-    assert sent["sms"].key == f"survey:{t.pk}:{t.version}:sms"
+    assert sent["sms"].key == f"customer:{t.pk}:survey:{t.version}:sms"
     token = token_in(sent["sms"])
     assert token == token_in(sent["email"])
     # The absolute link on the site's address, and the case's number.
@@ -110,7 +110,6 @@ def test_the_expiry_comes_from_the_settings(centre: Centre) -> None:
     t = answered(centre)
     invitation = SurveyInvitation.objects.get(ticket=t)
     assert invitation.expires_at - invitation.created_at == timedelta(days=3)
-    assert "3" in survey_messages(t)[0].body
 
 
 def test_a_new_round_supersedes_the_earlier_link(centre: Centre) -> None:

@@ -28,6 +28,7 @@ DEFAULT_LIMITS = {
     "check": (30, 600),
     "rate": (10, 600),
     "survey": (10, 600),
+    "opt_out": (10, 600),
 }
 CHALLENGE_MAX_AGE = 20 * 60
 _SALT = "closeloop.portal.challenge"

@@ -13,5 +13,6 @@ urlpatterns = [
     path("rate/", views.rate, name="rate"),
     path("survey/", views.survey_rate, name="survey-rate"),
     path("survey/<str:token>/", views.survey, name="survey"),
+    path("messages/opt-out/<str:token>/", views.messages_opt_out, name="messages-opt-out"),
     path("knowledge/", include(knowledge.urlpatterns)),
 ]

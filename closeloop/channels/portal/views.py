@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from closeloop.channels.web.intake import category_choices
 from closeloop.common.errors import Gone, NotFound, ServiceError, ValidationFailed
 from closeloop.policy.services import pack_active
-from closeloop.tickets import selectors, services
+from closeloop.tickets import messages, selectors, services
 from closeloop.tickets.choices import Channel
 from closeloop.tickets.models import Ticket
 from closeloop.workflow.statuses import OPEN_STATUSES, Status
@@ -344,3 +344,19 @@ def survey_rate(request: HttpRequest) -> HttpResponse:
             request.session[RATED_KEY] = ticket.number
             return redirect("portal:status")
     return _survey_page(request, found.ticket, form, error, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@limited("opt_out")
+def messages_opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every email to a customer: no more non-essential messages (the survey).
+    A GET asks (mail scanners open links); the POST records it. A link that is not valid or
+    has expired says so and changes nothing."""
+    try:
+        messages.opt_out_token_check(token)
+        if request.method == "POST":
+            messages.customer_messages_opt_out(token)
+            return render(request, "portal/opt_out.html", {"done": True})
+    except ValidationFailed as err:
+        return render(request, "portal/opt_out.html", {"error": err.message}, status=400)
+    return render(request, "portal/opt_out.html", {"token": token})

@@ -24,6 +24,7 @@ from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, r
 from closeloop.sla.models import CaseFile, Deadline
 from closeloop.tickets import selectors, services
 from closeloop.tickets.choices import ExtensionState
+from closeloop.tickets.messages import ticket_customer_messages
 from closeloop.tickets.models import ExtensionRequest, Ticket
 from closeloop.workflow.actions import ACTIONS
 from closeloop.workflow.statuses import Status
@@ -157,6 +158,7 @@ def _ticket_context(
         "may_reveal_phone": selectors.phone_reveal_refusal(ticket, user) is None,
         "fields": _fields_shown(pack, ticket, user),
         "reply_letter": reply_letter_state(ticket, events),
+        "customer_messages": ticket_customer_messages(ticket),
     }
 
 

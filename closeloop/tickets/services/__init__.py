@@ -51,7 +51,7 @@ from .registration import (
     ticket_register_public,
     ticket_routing_preview,
 )
-from .survey import survey_invitation_issue, survey_message, survey_url
+from .survey import survey_invitation_issue, survey_url
 from .visits import (
     SURVEY_SPENT,
     survey_invitation_redeem,
@@ -76,7 +76,6 @@ __all__ = [
     "reopened_notice",
     "survey_invitation_issue",
     "survey_invitation_redeem",
-    "survey_message",
     "survey_url",
     "ticket_accept",
     "ticket_answer",

@@ -32,7 +32,16 @@ from .records import (
     _request_digest,
     ticket_number_next,
 )
-from .write import _action_label, _department_by_code, _done, _event, _invalid, _move, _require_role
+from .write import (
+    _action_label,
+    _department_by_code,
+    _done,
+    _event,
+    _invalid,
+    _move,
+    _require_role,
+    customer_receipt,
+)
 
 
 def _check_input(data: TicketInput, pack_kinds: list[str], pack_channels: list[str]) -> None:
@@ -64,7 +73,9 @@ def ticket_register_public(*, data: TicketInput, now: datetime | None = None) ->
     draft = _register_draft(None, data, now)
     number = ticket_number_next(draft.received_at)
     with transaction.atomic(durable=True):  # nobody nests the portal's submission
-        return _register(draft, number)
+        ticket = _register(draft, number)
+        customer_receipt(ticket, now)
+        return ticket
 
 
 def ticket_register(
@@ -104,6 +115,7 @@ def ticket_register(
             ticket = _register(draft, number)
             if steps["accept"]:
                 _accept_on_register(ticket, draft, dispatch=dispatch)
+            customer_receipt(ticket, now)
             if idempotency_key:
                 IdempotencyKey.objects.create(
                     user=actor, key=idempotency_key, request_digest=digest, ticket=ticket

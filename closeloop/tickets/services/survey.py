@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from closeloop.notifications.services import notify_customer
 from closeloop.policy.services import pack_active
 
+from ..messages import customer_message_queue
 from ..models import SurveyInvitation, Ticket
 
 
@@ -43,17 +42,6 @@ def survey_url(token: str) -> str:
     return settings.SITE_URL + reverse("portal:survey", kwargs={"token": token})
 
 
-def survey_message(ticket: Ticket, url: str) -> tuple[str, str]:
-    """The survey message: (subject, text). The one place its wording lives."""
-    subject = _("Your case %(number)s: how did we do?") % {"number": ticket.number}
-    text = _(
-        "We have replied to your case %(number)s. Please tell us whether you are satisfied "
-        "with the outcome: %(url)s (the link works once, for %(days)s days). If you are not "
-        "satisfied, the case is looked into again."
-    ) % {"number": ticket.number, "url": url, "days": settings.SURVEY_DAYS}
-    return subject, text
-
-
 def survey_due(ticket: Ticket) -> bool:
     """Does this ticket's customer get a survey link? Where the pack wants a return visit for
     its kind, the customer gave a phone or an address, and they may be written to: never an
@@ -63,26 +51,18 @@ def survey_due(ticket: Ticket) -> bool:
     if return_visit is None or ticket.kind not in return_visit.kinds:
         return False
     customer = ticket.customer
-    if ticket.anonymous or ticket.identity_protected or customer is None:
+    if ticket.anonymous or ticket.identity_protected or customer is None or customer.protected:
         return False
-    return bool(customer.phone or customer.email)
+    # A customer who opted out of non-essential messages is not asked.
+    return bool(customer.phone or customer.email) and not customer.messages_opt_out
 
 
 def survey_offer(ticket: Ticket, now: datetime) -> bool:
     """Inside the action's transaction, when the ticket has been replied to: issue the
-    invitation and queue the message (SMS and email, sent after commit). Returns whether one
-    was queued."""
+    invitation and queue the pack's survey message with its link (SMS and email, sent after
+    commit; quiet hours as the pack says). Returns whether one was queued."""
     if not survey_due(ticket):
         return False
-    customer = ticket.customer
-    assert customer is not None
-    subject, text = survey_message(ticket, survey_url(survey_invitation_issue(ticket, now=now)))
-    notify_customer(
-        phone=customer.phone,
-        email=customer.email,
-        subject=subject,
-        text=text,
-        key=f"survey:{ticket.pk}:{ticket.version}",
-        now=now,
-    )
-    return True
+    token = survey_invitation_issue(ticket, now=now)
+    extra = {"survey_link": survey_url(token)}
+    return customer_message_queue(ticket, "survey", now=now, extra=extra) > 0

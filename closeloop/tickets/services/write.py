@@ -28,6 +28,7 @@ from closeloop.workflow.statuses import Status
 from .. import selectors
 from ..clocks import clock_engine
 from ..events import event_record
+from ..messages import customer_message_queue
 from ..models import Assignment, Ticket, TicketEvent
 from ..permissions import action_allowed
 from ..recipients import recipients_for
@@ -118,6 +119,7 @@ def _move(
     _event(ticket, actor, action.code, from_status, to_status, now, payload)
     clock_engine().deadlines_on_action(ticket, action, actor, now)
     _notify(ticket, action, actor, now, payload)
+    _tell_customer(ticket, action, now, payload)
     if to_status == Status.RESOLVED and from_status != Status.RESOLVED:
         # Replied to: the return visit is due, and the customer gets the survey link.
         survey_offer(ticket, now)
@@ -167,6 +169,31 @@ def _notify(
     )
 
 
+def _tell_customer(ticket: Ticket, action: Action, now: datetime, payload: dict[str, Any]) -> None:
+    """Queue what the action's record says the customer is told (`tells_customer`), through
+    `messages.customer_message_queue` (which leaves out anonymous and protected cases). An
+    acceptance made by registering is told in the receipt (`customer_receipt`)."""
+    purpose = action.tells_customer
+    if purpose is None or payload.get("automatic") or payload.get("on_register"):
+        return
+    extra = {}
+    if purpose == "reply" and "reply" in payload:
+        extra["reply_text"] = str(payload["reply"])
+    if purpose == "refused" and "reason" in payload:
+        extra["reason"] = str(payload["reason"])
+    customer_message_queue(ticket, purpose, now=now, extra=extra)
+
+
+def customer_receipt(ticket: Ticket, now: datetime) -> None:
+    """The receipt (number, query code, the promised reply time) once registration has
+    written everything, accepting on register included; a case the rules declined is told
+    the refusal instead."""
+    if ticket.status != Status.DECLINED:
+        purpose = ACTIONS["register"].tells_customer
+        if purpose is not None:
+            customer_message_queue(ticket, purpose, now=now)
+
+
 def reopened_notice(ticket: Ticket) -> str:
     """What a customer whose rating reopened the case is told happens next."""
     due = selectors.ticket_reply_due(ticket)
@@ -195,6 +222,8 @@ def _tell_customer_reopened(ticket: Ticket, now: datetime) -> None:
         text=reopened_notice(ticket),
         key=f"customer:{ticket.pk}:{ticket.version}",
         now=now,
+        ticket=ticket,
+        purpose="reopened",
     )
 
 

@@ -25,6 +25,7 @@ from closeloop.tickets.choices import (
     Satisfaction,
     Validity,
 )
+from closeloop.tickets.messages import ticket_customer_messages
 from closeloop.tickets.models import Ticket, TicketEvent
 from closeloop.tickets.services import CompensationInput, CustomerInput, EnclosureInput, TicketInput
 
@@ -560,13 +561,33 @@ class DeadlineSerializer(serializers.Serializer[Any]):
     explanation = serializers.ListField(child=serializers.CharField())
 
 
+class CustomerMessageSerializer(serializers.Serializer[Any]):
+    """A message to the customer about the ticket, its address masked."""
+
+    purpose = serializers.CharField()
+    channel = serializers.CharField()
+    address = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=["queued", "held", "retrying", "sent", "failed"])
+    held_until = serializers.DateTimeField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField()
+
+
 class TicketDetailSerializer(TicketSerializer):
     events = EventSerializer(many=True, read_only=True)
     deadlines = serializers.SerializerMethodField()
+    customer_messages = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "deadlines", "events"]
+        fields = [*TicketSerializer.Meta.fields, "deadlines", "events", "customer_messages"]
         read_only_fields = fields
+
+    @extend_schema_field(CustomerMessageSerializer(many=True))
+    def get_customer_messages(self, ticket: Ticket) -> list[dict[str, Any]]:
+        """Newest first, as on the ticket page (`tickets.messages`)."""
+        rows = ticket_customer_messages(ticket)
+        return list(CustomerMessageSerializer(rows, many=True).data)
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_outbox_failed_before'),
+        ('notifications', '0004_outbox_ticket_purpose'),
         ('tickets', '0010_ticket_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
