@@ -5,13 +5,22 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, OutboxMessage
+from .models import Notification, NotificationPreference, OutboxMessage
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = ["created_at", "recipient", "kind", "text", "read_at"]
     list_filter = ["kind"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin[NotificationPreference]):
+    """What each person chose on their preferences page (they change it there)."""
+
+    list_display = ["user", "kind_group", "in_app", "email", "sms"]
+    list_filter = ["kind_group"]
+    search_fields = ["user__username"]
 
 
 class OutboxStateFilter(admin.SimpleListFilter):
