@@ -53,6 +53,7 @@ def test_an_assignment_appears_in_the_handlers_open_queue(centre: Any, person_at
     liaison.act("assign", select={"handler": centre.handler_a.username})
 
     handler.page.locator(f"#queue-list a:text-is('{number}')").wait_for(timeout=PROMISE_MS)
+    handler.page.locator("#bell-count[data-count='1']").wait_for(timeout=PROMISE_MS)
     assert _was_not_reloaded(handler.page)
 
 

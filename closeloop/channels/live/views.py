@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -23,6 +24,8 @@ from django.views.decorators.http import require_GET
 from ..web.access import staff_user
 from .changes import KINDS, Watch, live_changes, live_cursor, live_watch_for
 from .hub import hub
+
+logger = logging.getLogger("closeloop.live")
 
 
 @require_GET
@@ -91,8 +94,13 @@ def _sync_stream(watch: Watch, since: str) -> Iterator[str]:
     while time.monotonic() - started < settings.CLOSELOOP_LIVE_MAX_SECONDS:
         _release_connection()
         time.sleep(settings.CLOSELOOP_LIVE_POLL_SECONDS)
+        try:
+            changes = live_changes(cursor)
+        except Exception as exc:  # the database is away: end; the browser reconnects later
+            logger.info("live: stream ended, reading changes failed: %s", exc)
+            break
         kinds: set[str] = set()
-        for change in live_changes(cursor):
+        for change in changes:
             kinds |= watch.matches(change)
         yield _change(kinds) if kinds else ":\n\n"
     _release_connection()
