@@ -5,6 +5,14 @@
     var target = event.target;
     var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
       target.tagName === "SELECT" || target.isContentEditable);
+    // Plain Enter in a one-line field of the intake form does nothing: a caller is on the
+    // line, and a stray Enter would save a half-typed case. Only the shortcuts below save.
+    if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && target &&
+        target.tagName === "INPUT" && target.form && target.form.hasAttribute("data-save-shortcut") &&
+        ["submit", "button", "reset", "image"].indexOf(target.type) < 0) {
+      event.preventDefault();
+      return;
+    }
     // Ctrl+Enter in the intake form: save and start the next call; with Shift: save and open.
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       var form = target && target.closest ? target.closest("form") : null;
