@@ -21,10 +21,11 @@ import re
 import secrets
 import shutil
 import time as clock
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +257,31 @@ def _write_csv(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None]) 
             tick()
 
 
+XLSX_MAX_WIDTH = 40  # a long text stays in a column of this width rather than widen the sheet
+XLSX_SAMPLE_ROWS = 200  # rows read ahead to size the columns
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: two for a wide (Chinese) character, one else."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(names: Sequence[str], sample: Sequence[Sequence[Any]]) -> list[int]:
+    widths = []
+    for c, name in enumerate(names):
+        needed = 8
+        for row in sample:
+            value = row[c] if c < len(row) else None
+            if isinstance(value, datetime):
+                needed = max(needed, 17)  # yyyy-mm-dd hh:mm
+            elif isinstance(value, date):
+                needed = max(needed, 11)  # yyyy-mm-dd
+            elif value is not None:
+                needed = max(needed, _display_width(str(value)))
+        widths.append(min(max(needed, _display_width(name)) + 2, XLSX_MAX_WIDTH))
+    return widths
+
+
 def _write_xlsx(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None]) -> None:
     import xlsxwriter
 
@@ -278,10 +304,17 @@ def _write_xlsx(path: Path, rows: Iterable[list[Any]], tick: Callable[[], None])
         day = book.add_format({"num_format": "yyyy-mm-dd"})
         money = book.add_format({"num_format": "0.00"})
         names = headers(_pack())
+        # Widths before any cell (constant_memory writes the columns first): from the headers
+        # and the first rows, so that a date never shows as "####" in Excel or WPS.
+        rows = iter(rows)
+        sample = list(islice(rows, XLSX_SAMPLE_ROWS))
+        for c, width in enumerate(_column_widths(names, sample)):
+            sheet.set_column(c, c, width)
         for c, label in enumerate(names):
             sheet.write_string(0, c, label, bold)
         sheet.freeze_panes(1, 1)
         r = 0
+        rows = chain(sample, rows)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
                 if value is None or value == "":

@@ -3,7 +3,7 @@
 import csv
 import io
 import tracemalloc
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -536,6 +536,30 @@ def test_export_refuses_formula_injection(
     cell = openpyxl.load_workbook(path).active.cell(row=2, column=csv_rows[0].index("Subject") + 1)
     # read back with openpyxl (a second, independent implementation of the format)
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("x")'
+
+
+def test_xlsx_columns_are_wide_enough_for_their_dates_and_headers(
+    centre: Any, ledger: dict[str, str], tmp_path: Path
+) -> None:
+    """Excel and WPS show "####" in a column too narrow for its date: every column gets a
+    width that fits its header and the dates it holds."""
+    import openpyxl
+
+    path = tmp_path / "w.xlsx"
+    exports.ledger_export(centre.supervisor, {}, "xlsx", path)
+    sheet = openpyxl.load_workbook(path).active
+    for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
+        header = column[0]
+        width = sheet.column_dimensions[header.column_letter].width
+        needed = max(
+            (16 if isinstance(c.value, datetime) else 10 if isinstance(c.value, date) else 0)
+            for c in column[1:]
+        )
+        assert width >= needed, (header.value, width)
+        # A Chinese character takes two columns, a Latin one one.
+        text = str(header.value)
+        shown = sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in text)
+        assert width >= min(shown, 30), (header.value, width)
 
 
 def test_export_reports_progress(centre: Any, ledger: dict[str, str], tmp_path: Path) -> None:
