@@ -109,6 +109,20 @@ def test_plural_strings_use_the_single_chinese_form() -> None:
         assert TimeLimit(3, "working_days").describe() == "3 working days"
 
 
+def test_a_deadlines_rule_reads_in_the_right_plural() -> None:
+    """The ticket page's line under each deadline (and the extension refusal) once read
+    "1 working days"."""
+    from closeloop.channels.web.deadlines import rule_text
+
+    rule = {"amount": 1, "unit": "working_days", "basis": "首问负责"}
+    with translation.override("en"):
+        assert rule_text(rule) == "1 working day — 首问负责"
+        assert rule_text({**rule, "amount": 2}) == "2 working days — 首问负责"
+        assert rule_text({"amount": 1, "unit": "hours"}) == "1 hour"
+    with translation.override("zh-hans"):
+        assert rule_text(rule) == "1 个工作日 — 首问负责"
+
+
 @pytest.mark.django_db
 def test_service_refusal_speaks_the_active_language(centre: Centre, api: Any) -> None:
     number = api(centre.agent).post("tickets", COMPLAINT).json()["number"]

@@ -11,7 +11,7 @@ from closeloop.tickets.models import Ticket
 from closeloop.workflow.deadlines import DeadlineState
 
 from .engine import _local, _next_check, _warn_at, ticket_deadlines_summarise
-from .labels import UNIT_LABELS, milestone_label
+from .labels import milestone_label
 from .models import Deadline
 from .notices import calendar_for
 from .timelimits import TimeLimit, deadline_compute
@@ -90,12 +90,11 @@ def extension_check(
             raise ValidationFailed(
                 _(
                     "an extension may reach at most %(latest)s "
-                    "(%(amount)s %(unit)s past the original deadline)"
+                    "(%(limit)s past the original deadline)"
                 )
                 % {
                     "latest": _local(latest, cal),
-                    "amount": limit["amount"],
-                    "unit": UNIT_LABELS.get(limit["unit"], limit["unit"]),
+                    "limit": TimeLimit(limit["amount"], limit["unit"]).describe(),
                 },
                 details={"until": [_("beyond the longest extension allowed")]},
             )

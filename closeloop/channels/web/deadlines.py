@@ -10,8 +10,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.common.errors import ValidationFailed
 from closeloop.sla.labels import STATE_LABELS, UNIT_LABELS
 from closeloop.sla.models import Deadline
+from closeloop.sla.timelimits import TimeLimit
 from closeloop.tickets.filter_fields import ORDERINGS
 from closeloop.tickets.models import Ticket
 
@@ -57,12 +59,12 @@ def ticket_deadline(ticket: Ticket) -> dict[str, Any] | None:
 
 
 def rule_text(rule: Any) -> str:
-    """A deadline's rule in a line: "1 working days, from the start day — <the pack's basis>"."""
+    """A deadline's rule in a line: "1 working day, by 17:00 — <the pack's basis>"."""
     if not isinstance(rule, dict):
         return ""
     parts = []
     if rule.get("amount") is not None and rule.get("unit") in UNIT_LABELS:
-        parts.append(f"{rule['amount']} {UNIT_LABELS[rule['unit']]}")
+        parts.append(_amount_text(rule["amount"], rule["unit"]))
     if rule.get("end_time"):
         parts.append(str(_("by %(time)s") % {"time": rule["end_time"]}))
     if rule.get("recurring"):
@@ -70,3 +72,12 @@ def rule_text(rule: Any) -> str:
     text = ", ".join(parts)
     basis = rule.get("basis") or ""
     return f"{text} — {basis}" if text and basis else text or basis
+
+
+def _amount_text(amount: Any, unit: str) -> str:
+    """ "1 working day", "3 working days" (plural forms); a stored value that is not a valid
+    time limit any more is shown as it was stored."""
+    try:
+        return TimeLimit(amount, unit).describe()
+    except (ValidationFailed, TypeError):
+        return f"{amount} {UNIT_LABELS[unit]}"
