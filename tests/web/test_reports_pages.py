@@ -309,3 +309,16 @@ def test_page_queries_do_not_grow_with_tickets(
     monthly.monthly_report_generate(m, user=centre.supervisor, now=timezone.now())
     with django_assert_max_num_queries(12):
         assert client.get(live).status_code == 200
+
+
+def test_the_reports_pages_words_in_chinese_are_their_own(centre: Any, login: Any) -> None:
+    """The period's "From" once read 原部门 (a transfer's "from") and the monthly reports'
+    "Open" button 在办 (open cases): the same English word, another meaning."""
+    client = login(centre.supervisor)
+    page = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "起始日期" in page and "截止日期" in page
+    assert "原部门" not in page
+    # The period opens filled in, in the only format a date input takes.
+    assert re.search(r'name="start" value="\d{4}-\d{2}-\d{2}"', page), "the period is blank"
+    index = client.get("/reports/monthly/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<button type="submit">打开</button>' in index

@@ -55,14 +55,16 @@ def _last_month(today: date) -> tuple[date, date]:
 
 
 class PeriodForm(forms.Form):
+    # ISO dates whatever the language: a date input shows nothing for "2026/11/01" (zh-hans's
+    # own format), and the page would open with its period blank.
     start = forms.DateField(
-        label=gettext_lazy("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("period", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_date_range],
     )
     end = forms.DateField(
-        label=gettext_lazy("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=pgettext_lazy("period", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[validate_date_range],
     )
     group_by = forms.ChoiceField(
