@@ -97,3 +97,30 @@ def test_a_change_keeps_what_the_person_is_typing(centre: Any, person_at: Any) -
 
     page.locator("#live-stale").wait_for(state="visible", timeout=PROMISE_MS)
     assert field.input_value() == "已联系纳税人，约定明天上门"
+
+
+def test_a_short_clock_counts_down_and_the_nearest_deadline_comes_first(
+    centre: Any, person_at: Any
+) -> None:
+    """A road-rescue clock of minutes shows the time left, ticking; the panel lists the
+    running deadlines first, the nearest at the top."""
+    number = _dispatched(centre, "车辆抛锚求援")
+    ticket = Ticket.objects.get(number=number)
+    running = Deadline.objects.filter(ticket=ticket, closed_at__isnull=True).first()
+    assert running is not None
+    due = timezone.now() + timedelta(seconds=95)
+    Deadline.objects.filter(pk=running.pk).update(
+        due_at=due, warn_at=None, rule={**running.rule, "unit": "minutes", "amount": 5}
+    )
+
+    supervisor = person_at("super1")
+    page = supervisor.open_ticket(number)
+    first_row = page.locator("#deadlines tbody tr").first
+    assert first_row.get_attribute("data-milestone") == running.milestone
+    clock = first_row.locator("time[data-countdown]")
+    first = clock.inner_text()
+    assert first.startswith("1:3") or first.startswith("1:2"), first  # about 1:35 left
+    page.wait_for_function(
+        "t => document.querySelector('time[data-countdown]').textContent !== t", arg=first
+    )
+    assert clock.get_attribute("title") == "剩余时间"

@@ -7,7 +7,7 @@ and filter on the ticket row alone.
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.common.errors import ValidationFailed
@@ -26,12 +26,33 @@ def order_by_due(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.order_by(*ORDERINGS["next_due_at,-received_at"])
 
 
+# Clocks short enough to watch run down: their badges carry a live countdown (live.js).
+SHORT_UNITS = ("minutes", "hours", "working_hours")
+
+
 def deadlines_for_ticket(ticket: Ticket) -> list[Any]:
-    return list(
+    """The ticket's deadlines as its page lists them: the running ones first, nearest due
+    first, then the paused ones, then those decided, the latest first."""
+    short = Case(
+        When(rule__unit__in=SHORT_UNITS, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    rows = list(
         Deadline.objects.filter(ticket=ticket)
         .select_related("department", "handler")
-        .order_by("started_at", "id")
+        .annotate(short=short)
     )
+    running = sorted(
+        (d for d in rows if d.closed_at is None),
+        key=lambda d: (d.paused_at is not None, d.due_at, d.pk),
+    )
+    decided = sorted(
+        (d for d in rows if d.closed_at is not None),
+        key=lambda d: (d.closed_at, d.pk),
+        reverse=True,
+    )
+    return running + decided
 
 
 # The top bar counts up to this many per state and then says "99+": an exact count would read

@@ -58,6 +58,7 @@
     var since = doc.body && doc.body.getAttribute("data-live-since");
     if (since) { body.setAttribute("data-live-since", since); }
     tick();
+    countdowns();
   }
 
   var busy = false, again = false, last = 0;
@@ -116,11 +117,25 @@
     });
   }
 
+  // Countdowns: <time class="countdown" datetime="ISO" data-countdown>, h:mm:ss left.
+  function countdowns() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
+      var late = left < 0, s = Math.abs(left);
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+      var text = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
+      el.textContent = (late ? "−" : "") + text;
+      el.classList.toggle("late", late);
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target && event.target.closest ? event.target.closest("#live-stale button") : null;
     if (button) { window.location.reload(); }
   });
   if (document.querySelector(".dl[data-due]")) { tick(); }
-  setInterval(tick, 1000);
+  countdowns();
+  setInterval(function () { tick(); countdowns(); }, 1000);
   if (url && window.EventSource) { listen(); }
 })();
