@@ -13,6 +13,10 @@ from .guard import challenge_new, challenge_passed
 PUBLIC_KINDS = [Kind.COMPLAINT, Kind.CONSULTATION, Kind.REPORT, Kind.SUGGESTION]
 
 
+# A phone's number pad, and the browser's autofill for phone numbers.
+TEL = forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+
+
 class ChallengeForm(forms.Form):
     """Adds the arithmetic question and a honeypot field that people never see."""
 
@@ -66,7 +70,11 @@ class SubmitForm(ChallengeForm):
     anonymous = forms.BooleanField(label=_("Report anonymously (reports only)"), required=False)
     name = forms.CharField(label=_("Your name"), max_length=100, required=False)
     phone = forms.RegexField(
-        label=_("Your phone"), regex=r"^\+?[0-9][0-9 -]{2,28}[0-9]$", max_length=30, required=False
+        label=_("Your phone"),
+        regex=r"^\+?[0-9][0-9 -]{2,28}[0-9]$",
+        max_length=30,
+        required=False,
+        widget=TEL,
     )
     email = forms.EmailField(label=_("Email"), required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
@@ -126,7 +134,9 @@ class SubmitForm(ChallengeForm):
 
 class CheckForm(ChallengeForm):
     number = forms.CharField(label=_("Ticket number"), max_length=20)
-    phone = forms.CharField(label=_("Phone given with the case"), max_length=30, required=False)
+    phone = forms.CharField(
+        label=_("Phone given with the case"), max_length=30, required=False, widget=TEL
+    )
     code = forms.CharField(label=_("or the query code"), max_length=12, required=False)
 
     field_order = ["number", "phone", "code", "answer", "token", "website"]
