@@ -214,6 +214,33 @@ def test_leader_decides_plan_from_the_list(centre: Any, login: Any, in_progress:
     assert Ticket.objects.get(pk=t.pk).plan_approved is True
 
 
+def test_approving_and_rejecting_a_plan_say_which(
+    centre: Any, login: Any, in_progress: Any
+) -> None:
+    """Both once said "Done: approve plan."."""
+    leader = login(centre.leader)
+
+    def decide(number: str, decision: str) -> str:
+        t = Ticket.objects.get(number=number)
+        response = leader.post(
+            f"/tickets/{number}/row/approve_plan/",
+            {
+                "approve_plan-version": t.version,
+                "approve_plan-decision": decision,
+                "approve_plan-comment": "方案不完整" if decision == "reject" else "同意",
+            },
+            **HTMX,
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    services.ticket_submit_plan(centre.handler_a, in_progress.number, plan="赔礼道歉")
+    assert "Plan rejected" in decide(in_progress.number, "reject")
+    services.ticket_submit_plan(centre.handler_a, in_progress.number, plan="赔礼道歉并退费")
+    answer = decide(in_progress.number, "approve")
+    assert "Plan approved" in answer and "rejected" not in answer
+
+
 def test_extension_request_and_decision(centre: Any, login: Any, in_progress: Any) -> None:
     from datetime import timedelta
 
@@ -247,6 +274,7 @@ def test_extension_request_and_decision(centre: Any, login: Any, in_progress: An
         **HTMX,
     )
     assert response.status_code == 200
+    assert "Extension granted" in response.content.decode()
 
 
 def test_return_visit_row(centre: Any, login: Any, in_progress: Any) -> None:
