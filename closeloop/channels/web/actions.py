@@ -14,6 +14,7 @@ from typing import Any
 from django import forms as djforms
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
@@ -35,6 +36,8 @@ class ActionSpec:
     form: type[djforms.Form]
     run: Runner
     style: str = ""  # "primary" for the usual next step, "danger" for refusals
+    # Asked before it is taken (the browser's confirm): for what cannot simply be taken back.
+    confirm: Promise | None = None
 
     @property
     def label(self) -> Promise:
@@ -164,6 +167,7 @@ SPECS: dict[str, ActionSpec] = {
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_send_back(u, n, reason=cd["reason"], version=v),
             "danger",
+            _("Send this ticket back? It leaves your hands and goes back to whoever sent it."),
         ),
         ActionSpec(
             "suspend",
@@ -214,12 +218,14 @@ SPECS: dict[str, ActionSpec] = {
             "merge",
             forms.MergeForm,
             lambda u, n, cd, v: S.ticket_merge(u, n, into=cd["into"], version=v),
+            confirm=_("Merge this ticket into the other? It is closed as a duplicate of it."),
         ),
         ActionSpec(
             "decline",
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_decline(u, n, reason=cd["reason"], version=v),
             "danger",
+            _("Decline this case? It is closed as not accepted, and the customer is told."),
         ),
         ActionSpec(
             "note",

@@ -135,6 +135,7 @@ def _ticket_context(
                 "action": action,
                 "label": spec.label,
                 "style": spec.style,
+                "confirm": spec.confirm,
                 "form": form,
                 "open": action == open_action,
             }
