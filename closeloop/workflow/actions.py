@@ -43,6 +43,8 @@ def _action(
     asks_approval: str | None = None,
     decides_approval: str | None = None,
     tells_customer: str | None = None,
+    confirm: Promise | None = None,
+    decided: Mapping[str, Promise] | None = None,
 ) -> Action:
     return Action(
         name=name,
@@ -62,6 +64,8 @@ def _action(
         asks_approval=asks_approval,
         decides_approval=decides_approval,
         tells_customer=tells_customer,
+        confirm=confirm,
+        decided=decided or {},
     )
 
 
@@ -112,6 +116,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             summary="Decline (不予受理)",
             button=_("Decline"),
+            confirm=_("Decline this case? It is closed as not accepted, and the customer is told."),
             tells_customer="refused",
             clock=ClockEffect(meets=_meets("accept"), stops=Stop.ALL),
         ),
@@ -160,6 +165,9 @@ ACTIONS: dict[str, Action] = {
             HANDLING,
             summary="Send back (退单)",
             button=_("Send back"),
+            confirm=_(
+                "Send this ticket back? It leaves your hands and goes back to whoever sent it."
+            ),
             notifies=("first_contact_owner",),
             clock=ClockEffect(stops=Stop.DEPARTMENT),
         ),
@@ -213,6 +221,10 @@ ACTIONS: dict[str, Action] = {
             summary="Approve plan (批示)",
             button=_("Decide on the plan"),  # the decision form, which also rejects
             event_label=_("Plan approved"),
+            decided={
+                "approve": _("Plan approved: the handler may resolve the case."),
+                "reject": _("Plan rejected: it goes back to the handler."),
+            },
             notifies=("handler",),
             decides_approval="plan",
             clock=ClockEffect(meets=_meets("leader_review")),
@@ -329,6 +341,7 @@ ACTIONS: dict[str, Action] = {
             CENTRE,
             summary="Merge a duplicate (合并)",
             button=_("Merge into"),
+            confirm=_("Merge this ticket into the other? It is closed as a duplicate of it."),
             clock=ClockEffect(stops=Stop.ALL),
         ),
         _action(
@@ -377,6 +390,10 @@ ACTIONS: dict[str, Action] = {
             summary="Decide an extension request",
             button=_("Decide on the extension"),
             event_label=_("Extension decided"),
+            decided={
+                "approve": _("Extension granted: the deadline has moved."),
+                "reject": _("Extension refused: the deadline stands."),
+            },
             notifies=("handler", "liaison"),
             decides_approval="extension",
         ),

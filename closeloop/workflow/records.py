@@ -3,7 +3,7 @@ role reaches (`Scope`) and what the action does to the clocks (`ClockEffect`, `S
 The records themselves are the catalogue, `workflow.actions`."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from django.utils.functional import Promise
@@ -84,6 +84,10 @@ class Action:
     # What the customer is told of it (the pack's `customer_messages` purpose), by SMS and
     # email (`tickets.messages`); None: nothing.
     tells_customer: str | None = None
+    # Asked before it is taken (the page's confirm): for what cannot simply be taken back.
+    confirm: Promise | None = None
+    # What a decision did, by the decision ("approve", "reject"): the two must not read alike.
+    decided: Mapping[str, Promise] = field(default_factory=dict)
 
     @property
     def history_label(self) -> Promise | None:

@@ -14,7 +14,6 @@ from typing import Any
 from django import forms as djforms
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
@@ -36,8 +35,6 @@ class ActionSpec:
     form: type[djforms.Form]
     run: Runner
     style: str = ""  # "primary" for the usual next step, "danger" for refusals
-    # Asked before it is taken (the browser's confirm): for what cannot simply be taken back.
-    confirm: Promise | None = None
 
     @property
     def label(self) -> Promise:
@@ -45,6 +42,15 @@ class ActionSpec:
         button = BY_CODE[self.action].button
         assert button is not None, self.action  # a test keeps every spec's action a button
         return button
+
+    @property
+    def confirm(self) -> Promise | None:
+        """The question asked before it is taken, from the action's record."""
+        return BY_CODE[self.action].confirm
+
+    def decided(self, decision: str) -> Promise | None:
+        """What a decision did, in words, from the action's record."""
+        return BY_CODE[self.action].decided.get(decision)
 
 
 def _files(cd: dict[str, Any]) -> list[services.FileInput]:
@@ -167,7 +173,6 @@ SPECS: dict[str, ActionSpec] = {
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_send_back(u, n, reason=cd["reason"], version=v),
             "danger",
-            _("Send this ticket back? It leaves your hands and goes back to whoever sent it."),
         ),
         ActionSpec(
             "suspend",
@@ -218,14 +223,12 @@ SPECS: dict[str, ActionSpec] = {
             "merge",
             forms.MergeForm,
             lambda u, n, cd, v: S.ticket_merge(u, n, into=cd["into"], version=v),
-            confirm=_("Merge this ticket into the other? It is closed as a duplicate of it."),
         ),
         ActionSpec(
             "decline",
             forms.ReasonForm,
             lambda u, n, cd, v: S.ticket_decline(u, n, reason=cd["reason"], version=v),
             "danger",
-            _("Decline this case? It is closed as not accepted, and the customer is told."),
         ),
         ActionSpec(
             "note",

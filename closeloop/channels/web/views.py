@@ -228,19 +228,10 @@ def run_action(
         return 400, form, "error", error.message
     except ServiceError as error:
         return error.http_status, None, "error", error.message
-    decided = DECIDED.get((action, data.get("decision", "")))
+    decided = actions.SPECS[action].decided(data.get("decision", ""))
     if decided is not None:
         return 200, None, "success", str(decided)
     return 200, None, "success", _("Done: %(action)s.") % {"action": actions.SPECS[action].label}
-
-
-# What a decision did, in words: approving and rejecting must not read the same.
-DECIDED = {
-    ("approve_plan", "approve"): gettext_lazy("Plan approved: the handler may resolve the case."),
-    ("approve_plan", "reject"): gettext_lazy("Plan rejected: it goes back to the handler."),
-    ("approve_extension", "approve"): gettext_lazy("Extension granted: the deadline has moved."),
-    ("approve_extension", "reject"): gettext_lazy("Extension refused: the deadline stands."),
-}
 
 
 @staff_required()
