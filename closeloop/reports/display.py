@@ -25,6 +25,7 @@ KEY_FIGURES: tuple[tuple[str, Any, str], ...] = (
     ("accepted", gettext_lazy("Accepted"), "count"),
     ("declined", gettext_lazy("Declined"), "count"),
     ("answered_on_the_spot", gettext_lazy("Answered on the spot"), "count"),
+    ("answered_from_knowledge", gettext_lazy("Answered from the knowledge base"), "count"),
     ("resolved", pgettext_lazy("monthly report", "Resolved"), "count"),
     ("open", gettext_lazy("Still open"), "count"),
     ("resolution_rate", gettext_lazy("Resolution rate"), "rate"),

@@ -90,12 +90,17 @@ def overdue_q() -> Q:
 def _counts(satisfied_values: Iterable[str]) -> dict[str, Any]:
     escalated = EscalationRecord.objects.filter(deadline__ticket=OuterRef("pk"))
     supervised = TicketEvent.objects.unscoped().filter(ticket=OuterRef("pk"), action="supervise")
+    # The answer's event names the article it came from (the knowledge base records the use).
+    from_knowledge = TicketEvent.objects.unscoped().filter(
+        ticket=OuterRef("pk"), action="answer", payload__has_key="article"
+    )
     resolved = Q(status__in=[Status.RESOLVED, Status.CLOSED])
     return {
         "received": Count("id"),
         "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
         "declined": Count("id", filter=Q(status=Status.DECLINED)),
         "answered_on_the_spot": Count("id", filter=Q(answered_on_the_spot=True)),
+        "answered_from_knowledge": Count("id", filter=Q(Exists(from_knowledge))),
         "resolved": Count("id", filter=resolved),
         "resolved_first_time": Count("id", filter=resolved & Q(reopen_count=0)),
         "closed": Count("id", filter=Q(status=Status.CLOSED)),

@@ -66,5 +66,9 @@
     var article = form.querySelector("[name=article]");
     if (answer) { answer.value = button.dataset.answer; }
     if (article) { article.value = button.dataset.article; }
+    // Which article the answer came from, at a glance (and for a screen reader).
+    form.querySelectorAll("button.use-article").forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
   });
 })();
