@@ -40,6 +40,19 @@ def choices_of(values: Sequence[str], labels: Any) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- intake
 
 
+def builtin_field_kinds(pack: Any) -> dict[str, list[str]]:
+    """The intake fields that belong to some kinds only (被投诉部门, 经济损失, 现场投诉 are a
+    complaint's), by field name: intake shows them for those kinds and leaves out what was
+    typed in them for another kind. Economic loss goes with the kinds the pack grades by it."""
+    complaint = [Kind.COMPLAINT] if Kind.COMPLAINT in pack.kinds else []
+    return {
+        "on_site": complaint,
+        "respondent_department": complaint,
+        "respondent_staff": complaint,
+        "economic_loss": list(pack.severity_kinds) or complaint,
+    }
+
+
 class IntakeForm(forms.Form):
     phone = forms.CharField(label=_("Caller's phone"), max_length=30, required=False)
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
@@ -107,14 +120,22 @@ class IntakeForm(forms.Form):
         if Channel.PHONE in pack.channels:
             self.fields["channel"].initial = Channel.PHONE
         if pack.kinds:
-            self.fields["kind"].initial = (
-                Kind.COMPLAINT if Kind.COMPLAINT in pack.kinds else pack.kinds[0]
-            )
+            # The pack lists its kinds most frequent first: 12366 takes consultations.
+            self.fields["kind"].initial = pack.kinds[0]
+        self.kind_fields = builtin_field_kinds(pack)
         # The pack's own fields, as plain inputs: the service checks each value against the
         # pack (`policy.fields`), and its refusals come back on these fields.
         self.pack_fields = list(pack.fields)
         for spec in self.pack_fields:
             self.fields[PACK_FIELD + spec.code] = _pack_field(spec)
+
+    def recorded_for_kind(self) -> dict[str, Any]:
+        """The cleaned values, without what the chosen kind does not record."""
+        cd = dict(self.cleaned_data)
+        for name, kinds in self.kind_fields.items():
+            if kinds and cd.get("kind") not in kinds:
+                cd[name] = self.fields[name].to_python(None)
+        return cd
 
     def pack_field_rows(self) -> list[tuple[Any, Any]]:
         """(bound field, its declaration) in the pack's order, for the template."""

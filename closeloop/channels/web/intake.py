@@ -27,7 +27,7 @@ from closeloop.workflow.statuses import FINAL_STATUSES, Status
 
 from .access import staff_required, staff_user
 from .actions import department_choices
-from .forms import PACK_FIELD, EnclosureFormSet, IntakeForm
+from .forms import PACK_FIELD, EnclosureFormSet, IntakeForm, builtin_field_kinds
 
 # Fields the services name differently from the form.
 FIELD_ALIASES = {"respondent": "respondent_department", "customer": "phone"}
@@ -140,7 +140,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         form = _form(pack, request.POST)
         enclosures = EnclosureFormSet(request.POST, prefix="enc")
         if form.is_valid() and enclosures.is_valid():
-            cd = form.cleaned_data
+            cd = form.recorded_for_kind()
             try:
                 ticket = services.ticket_register(
                     actor=user,
@@ -309,6 +309,13 @@ def intake_preview(request: HttpRequest) -> HttpResponse:
     except ValueError:
         people = 1
     kind = data.get("kind") or (pack.kinds[0] if pack.kinds else "")
+    kind_fields = builtin_field_kinds(pack)
+
+    def recorded(
+        name: str,
+    ) -> bool:  # as registration: a field the kind does not record is left out
+        return not kind_fields[name] or kind in kind_fields[name]
+
     # The same routing registration will do, from the same input (no drift between the two).
     routing = services.ticket_routing_preview(
         services.TicketInput(
@@ -319,9 +326,11 @@ def intake_preview(request: HttpRequest) -> HttpResponse:
             category=data.get("category") or None,
             customer=_customer_input(data, anonymous=anonymous),
             anonymous=anonymous,
-            on_site=bool(data.get("on_site")),
+            on_site=bool(data.get("on_site")) and recorded("on_site"),
             people_count=people,
-            economic_loss=_decimal(data.get("economic_loss", "")),
+            economic_loss=_decimal(data.get("economic_loss", ""))
+            if recorded("economic_loss")
+            else None,
             urgency=data.get("urgency") or None,
         )
     )

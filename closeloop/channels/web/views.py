@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.forms import CharField
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -215,7 +216,8 @@ def run_action(
             "conflict",
             _(
                 "Someone else changed this ticket while you were working on it. It is shown below "
-                "as it stands now: check it, then take your action again if it still applies."
+                "as it stands now, and what you typed is kept: check it, then send it again if "
+                "it still applies."
             ),
         )
     except ValidationFailed as error:
@@ -232,6 +234,25 @@ def run_action(
     if decided is not None:
         return 200, None, "success", str(decided)
     return 200, None, "success", _("Done: %(action)s.") % {"action": actions.SPECS[action].label}
+
+
+def _kept_after_conflict(
+    request: HttpRequest, user: User, ticket: Ticket, action: str
+) -> tuple[Any, list[tuple[str, str]]]:
+    """After a conflict, what the person typed is not thrown away: their form again, filled
+    in, against the ticket as it now stands (sending it is a new, informed decision); or,
+    where the action is no longer theirs to take, their texts to copy."""
+    form = actions.build_form(action, ticket, pack_active())
+    texts = [
+        (str(field.label), value)
+        for name, field in form.fields.items()
+        if isinstance(field, CharField) and (value := request.POST.get(f"{action}-{name}", ""))
+    ]
+    if not actions.may_take(user, ticket, action):
+        return None, texts
+    data = request.POST.copy()
+    data[f"{action}-version"] = str(ticket.version)
+    return actions.build_form(action, ticket, pack_active(), data, None), []
 
 
 @staff_required()
@@ -254,6 +275,9 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if not _is_htmx(request) and status == 200:
         messages.success(request, message)
         return redirect("web:ticket", number=number)
+    kept: list[tuple[str, str]] = []
+    if level == "conflict":
+        form, kept = _kept_after_conflict(request, user, ticket, action)
     context = _ticket_context(
         request,
         user,
@@ -261,7 +285,7 @@ def ticket_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         bound={action: form} if form else None,
         open_action=action if form else "",
     )
-    context["flash"] = {"level": level, "text": message}
+    context.update(flash={"level": level, "text": message}, kept=kept)
     template = "workbench/_ticket.html" if _is_htmx(request) else "workbench/ticket.html"
     return render(request, template, context, status=status)
 
