@@ -44,12 +44,12 @@ def builtin_field_kinds(pack: Any) -> dict[str, list[str]]:
     """The intake fields that belong to some kinds only (被投诉部门, 经济损失, 现场投诉 are a
     complaint's), by field name: intake shows them for those kinds and leaves out what was
     typed in them for another kind. Economic loss goes with the kinds the pack grades by it."""
-    complaint = [Kind.COMPLAINT] if Kind.COMPLAINT in pack.kinds else []
+    complaint: list[str] = [Kind.COMPLAINT] if Kind.COMPLAINT in pack.kinds else []
     return {
         "on_site": complaint,
         "respondent_department": complaint,
         "respondent_staff": complaint,
-        "economic_loss": list(pack.severity_kinds) or complaint,
+        "economic_loss": [str(k) for k in pack.severity_kinds] or complaint,
     }
 
 
