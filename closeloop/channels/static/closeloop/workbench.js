@@ -7,22 +7,24 @@
       target.tagName === "SELECT" || target.isContentEditable);
     // Plain Enter in a one-line field of the intake form does nothing: a caller is on the
     // line, and a stray Enter would save a half-typed case. Only the shortcuts below save.
+    // Nor in a form whose buttons are a choice (approve / reject): Enter would press the first.
     if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && target &&
-        target.tagName === "INPUT" && target.form && target.form.hasAttribute("data-save-shortcut") &&
+        target.tagName === "INPUT" && target.form &&
+        (target.form.hasAttribute("data-save-shortcut") || target.form.hasAttribute("data-choose-button")) &&
         ["submit", "button", "reset", "image"].indexOf(target.type) < 0) {
       event.preventDefault();
       return;
     }
-    // Ctrl+Enter in the intake form: save and start the next call; with Shift: save and open.
+    // Ctrl+Enter (with Shift: Ctrl+Shift+Enter) presses the form's button that advertises it
+    // (aria-keyshortcuts, and its tooltip). A form with no such button, e.g. approve/reject,
+    // is not sent: the shortcut never chooses for the person.
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       var form = target && target.closest ? target.closest("form") : null;
-      if (form && form.hasAttribute("data-save-shortcut")) {
-        event.preventDefault();
-        var button = form.querySelector(event.shiftKey ? "[data-testid=save-open]" : "[data-testid=save-next]");
-        if (button) { form.requestSubmit(button); }
-        return;
-      }
-      if (form) { event.preventDefault(); form.requestSubmit(); }
+      if (!form) { return; }
+      event.preventDefault();
+      var keys = event.shiftKey ? "Control+Shift+Enter" : "Control+Enter";
+      var button = form.querySelector('[aria-keyshortcuts="' + keys + '"]');
+      if (button && !button.disabled) { form.requestSubmit(button); }
       return;
     }
     // "/" focuses the search box, as in most web apps.
