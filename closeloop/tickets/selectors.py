@@ -153,6 +153,32 @@ def repeat_candidates_shown(ticket: Ticket, user: User) -> list[dict[str, Any]]:
     return [c for c in ticket.repeat_candidates if c.get("protected") is False]
 
 
+MERGE_CANDIDATES = 5
+
+
+def merge_candidates_for_user(ticket: Ticket, user: User) -> list[Ticket]:
+    """The earlier cases `ticket` may duplicate, to offer on its merge form: the repeats found
+    at registration that `user` may be told of and may see, that can still take a duplicate
+    (not merged or declined) and are on the same side of the identity line (a merge across it
+    is refused), most similar first."""
+    numbers = [c["number"] for c in repeat_candidates_shown(ticket, user)]
+    if not numbers:
+        return []
+    found = {
+        t.number: t
+        for t in Ticket.objects.visible_to(user)
+        .filter(number__in=numbers)
+        .exclude(status__in=[Status.MERGED, Status.DECLINED])
+        .only("number", "subject", "status", "received_at", "kind", "confidential")
+    }
+    same_side = [
+        found[n]
+        for n in numbers
+        if n in found and found[n].identity_protected == ticket.identity_protected
+    ]
+    return same_side[:MERGE_CANDIDATES]
+
+
 def identity_disclosures_record(tickets: Iterable[Ticket], user: User, via: str) -> None:
     """Log that `user` saw the unmasked identity on these tickets (only protected ones count)."""
     if not user.may_see_identity:

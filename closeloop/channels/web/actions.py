@@ -19,7 +19,7 @@ from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.directory.selectors import department_subtree_ids
 from closeloop.sla.labels import milestone_label
-from closeloop.tickets import services
+from closeloop.tickets import selectors, services
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.permissions import action_allowed
 from closeloop.workflow.actions import BY_CODE
@@ -318,8 +318,10 @@ def extendable_choices(ticket: Ticket) -> list[tuple[str, str]]:
     return list(choices.items())
 
 
-def form_kwargs(action: str, ticket: Ticket, pack: Any) -> dict[str, Any]:
+def form_kwargs(action: str, ticket: Ticket, pack: Any, user: User | None = None) -> dict[str, Any]:
     """Choices a form needs, loaded only for the actions on offer."""
+    if action == "merge":
+        return {"candidates": selectors.merge_candidates_for_user(ticket, user) if user else []}
     if action == "dispatch":
         routed = ticket.routed_department
         if ticket.centre_handles and routed is not None:
@@ -354,8 +356,9 @@ def build_form(
     data: Any = None,
     files: Any = None,
     prefix_version: bool = True,
+    user: User | None = None,
 ) -> djforms.Form:
     spec = SPECS[action]
-    kwargs = form_kwargs(action, ticket, pack)
+    kwargs = form_kwargs(action, ticket, pack, user)
     form = spec.form(data, files, prefix=action, initial={"version": ticket.version}, **kwargs)
     return form

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.policy.schema import FIELD_TEXT_MAX
@@ -324,7 +325,39 @@ class VisitForm(VersionedForm):
 
 
 class MergeForm(VersionedForm):
-    into = forms.CharField(label=_("Original ticket number"), max_length=20)
+    """The original is picked from the likely ones found at registration, or typed."""
+
+    original = forms.ChoiceField(
+        label=_("Likely original"), widget=forms.RadioSelect, required=False
+    )
+    into = forms.CharField(label=_("Original ticket number"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, candidates: list[Any] | tuple[Any, ...] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if candidates:
+            set_choices(
+                self,
+                "original",
+                [
+                    (
+                        t.number,
+                        f"{t.number} · {t.subject[:40]} · {t.get_status_display()} · "
+                        f"{timezone.localtime(t.received_at):%m-%d}",
+                    )
+                    for t in candidates
+                ],
+            )
+            self.fields["into"].label = _("or type the original's number")
+        else:
+            del self.fields["original"]
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        number = (cd.get("into") or "").strip() or cd.get("original") or ""
+        if not number:
+            self.add_error("into", _("Pick the original, or type its number."))
+        cd["into"] = number
+        return cd
 
 
 class SuperviseForm(VersionedForm):

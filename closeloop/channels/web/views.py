@@ -129,7 +129,7 @@ def _ticket_context(
     available = actions.actions_available(user, ticket, pending_extension=pending is not None)
     forms = []
     for action in available:
-        form = (bound or {}).get(action) or actions.build_form(action, ticket, pack)
+        form = (bound or {}).get(action) or actions.build_form(action, ticket, pack, user=user)
         spec = actions.SPECS[action]
         forms.append(
             {
@@ -203,7 +203,7 @@ def run_action(
     Returns (HTTP status, the bound form when it must be shown again, message level, message).
     """
     pack = pack_active()
-    form = actions.build_form(action, ticket, pack, request.POST, request.FILES)
+    form = actions.build_form(action, ticket, pack, request.POST, request.FILES, user=user)
     if not form.is_valid():
         return 400, form, "error", _("Please correct the form below.")
     data = form.cleaned_data
@@ -242,7 +242,7 @@ def _kept_after_conflict(
     """After a conflict, what the person typed is not thrown away: their form again, filled
     in, against the ticket as it now stands (sending it is a new, informed decision); or,
     where the action is no longer theirs to take, their texts to copy."""
-    form = actions.build_form(action, ticket, pack_active())
+    form = actions.build_form(action, ticket, pack_active(), user=user)
     texts = [
         (str(field.label), value)
         for name, field in form.fields.items()
@@ -252,7 +252,7 @@ def _kept_after_conflict(
         return None, texts
     data = request.POST.copy()
     data[f"{action}-version"] = str(ticket.version)
-    return actions.build_form(action, ticket, pack_active(), data, None), []
+    return actions.build_form(action, ticket, pack_active(), data, None, user=user), []
 
 
 @staff_required()
