@@ -45,6 +45,40 @@ KEY_FIGURES: tuple[tuple[str, Any, str], ...] = (
     ("compensation_paid", gettext_lazy("Compensation paid (yuan)"), "money"),
 )
 
+# What each key figure counts, for the reader of the page (the same as docs/indicators.md).
+DEFINITIONS: dict[str, Any] = {
+    "received": gettext_lazy("Tickets received in the period (merged duplicates not counted)."),
+    "accepted": gettext_lazy("Received and accepted, or answered on the spot."),
+    "declined": gettext_lazy("Received and declined (不予受理)."),
+    "answered_on_the_spot": gettext_lazy("Answered during the first contact, with no transfer."),
+    "answered_from_knowledge": gettext_lazy("Answered on the spot with a knowledge-base article."),
+    "resolved": gettext_lazy("Resolved or closed now."),
+    "open": gettext_lazy("Not yet resolved, declined or merged."),
+    "resolution_rate": gettext_lazy("Resolved ÷ accepted."),
+    "on_time:accept": gettext_lazy(
+        "Acceptance deadlines met on time ÷ those met or missed (running ones not counted)."
+    ),
+    "on_time:resolve": gettext_lazy(
+        "Resolve deadlines met on time ÷ those met or missed (running ones not counted)."
+    ),
+    "first_contact_resolution_rate": gettext_lazy("Resolved and never reopened ÷ resolved."),
+    "return_visit_rate": gettext_lazy("Resolved with a return-visit result ÷ resolved."),
+    "satisfaction_rate": gettext_lazy(
+        "Satisfied (and basically satisfied where the pack counts it so) ÷ visited."
+    ),
+    "reopen_rate": gettext_lazy("Reopened at least once ÷ resolved."),
+    "valid_share": gettext_lazy("Found valid ÷ found valid or invalid, on resolving."),
+    "overdue": gettext_lazy("With a deadline met late or still overdue."),
+    "escalated": gettext_lazy("With an escalation of the pack fired."),
+    "supervised": gettext_lazy("With a supervision order (督办)."),
+    "crisis": gettext_lazy("Carrying the crisis flag."),
+    "handling_hours_avg": gettext_lazy(
+        "Average business hours from arrival to the (last) resolution, on the pack's calendar."
+    ),
+    "handling_hours_p90": gettext_lazy("Nine in ten were resolved within this many hours."),
+    "compensation_paid": gettext_lazy("Sum of the compensation recorded on resolving, in yuan."),
+}
+
 
 def figure_value(block: dict[str, Any] | None, name: str) -> Any:
     if not block:
@@ -94,6 +128,7 @@ def summary_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "label": str(label),
+                "definition": str(DEFINITIONS.get(name, "")),
                 "kind": kind,
                 "value": value,
                 "previous": before,

@@ -114,13 +114,31 @@ def test_indicators_page(centre: Any, login: Any, month_of_tickets: dict[str, st
     assert html.split('<main id="main">')[1].count("<svg") == 2  # volumes and rates per department
     text = page_text(response)
     assert "甲部门" in text and "not dispatched" in text
-    assert re.search(r'data-figure="received">\s*<td>Received</td><td class="num"><b>3</b>', html)
+    assert re.search(
+        r'data-figure="received">\s*<td title="[^"]+">Received</td><td class="num"><b>3</b>', html
+    )
     assert CONFIDENTIAL_NAME not in html and CONFIDENTIAL_PHONE not in html
     # By kind: the kinds' names, not their codes.
     by_kind = client.get("/reports/", {"start": m.first_day, "end": m.last_day, "group_by": "kind"})
     assert ">complaint<" in by_kind.content.decode()
     # Without parameters: last month, by department.
     assert client.get("/reports/").status_code == 200
+
+
+def test_the_reports_say_how_each_figure_is_counted_on_the_page(
+    centre: Any, login: Any, month_of_tickets: dict[str, str]
+) -> None:
+    """Readers are told what a figure counts where they read it, never sent to a file."""
+    client = login(centre.supervisor)
+    m = last_month()
+    for path in ("/reports/", f"/reports/monthly/{m}/"):
+        html = client.get(path, {"start": m.first_day, "end": m.last_day}).content.decode()
+        assert "docs/" not in html and ".md" not in html, path
+        figures = re.findall(r'<tr data-figure="([^"]+)"><td title="([^"]*)"', html)
+        assert figures and all(title for _, title in figures), (path, figures)
+        assert 'data-testid="definitions"' in html
+    zh = client.get("/reports/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "办结数 ÷ 受理数" in zh
 
 
 def test_indicators_page_refuses_a_bad_period(centre: Any, login: Any) -> None:
@@ -145,7 +163,9 @@ def test_monthly_page_shows_the_report(
     html = response.content.decode()
     assert html.split('<main id="main">')[1].count("<svg") == 3  # volumes, rates, ranking
     assert "<script" not in html.split('<main id="main">')[1]  # charts need no script
-    assert re.search(r'data-figure="received">\s*<td>Received</td><td class="num"><b>3</b>', html)
+    assert re.search(
+        r'data-figure="received">\s*<td title="[^"]+">Received</td><td class="num"><b>3</b>', html
+    )
     text = page_text(response)
     for expected in ("Department ranking", "甲部门", "Overdue cases", "Crisis cases",
                      "Typical cases", "Corrective actions", "not generated yet"):  # fmt: skip
