@@ -56,6 +56,21 @@
     if (event.target && event.target.id === "id_channel") { toggleEnclosures(); }
     if (event.target && event.target.name === "kind") { togglePackFields(); }
   });
+  // A call half-typed is not lost to a stray click on the menu: leaving intake with something
+  // typed asks first (the browser's own question). Saving, of course, does not ask.
+  var intakeTyped = false;
+  document.addEventListener("input", function (event) {
+    var form = event.target && event.target.form;
+    if (form && form.hasAttribute("data-save-shortcut")) { intakeTyped = true; }
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-save-shortcut")) {
+      intakeTyped = false;
+    }
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (intakeTyped) { event.preventDefault(); event.returnValue = ""; }
+  });
   document.addEventListener("DOMContentLoaded", toggleEnclosures);
   document.addEventListener("DOMContentLoaded", togglePackFields);
   // "Answer with this" under a knowledge-base suggestion: the article's answer goes into the
