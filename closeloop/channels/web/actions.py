@@ -354,8 +354,13 @@ def build_form(
     data: Any = None,
     files: Any = None,
     prefix_version: bool = True,
+    auto_id: str = "id_%s",
 ) -> djforms.Form:
+    """`auto_id`: the fields' ids, made unique per row where a page lists many tickets' forms
+    (a <label for> names the first element with its id)."""
     spec = SPECS[action]
     kwargs = form_kwargs(action, ticket, pack)
-    form = spec.form(data, files, prefix=action, initial={"version": ticket.version}, **kwargs)
+    form = spec.form(
+        data, files, prefix=action, initial={"version": ticket.version}, auto_id=auto_id, **kwargs
+    )
     return form
