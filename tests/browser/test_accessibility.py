@@ -2,11 +2,13 @@
 critical violation, and every page has a heading (<h1>).
 
 axe-core runs in Chromium from the copy that the dev dependency `axe-playwright-python`
-installs (nothing is fetched from the internet). The walk visits one page of each kind per
-role, as the CSP test does, plus the pages that only show their forms with the right ticket: a
-ticket with actions for each role, the intake page, the approvals page with a plan waiting, the
-return visits with a visit due; then the portal (home, submit, check, the status page, the
-survey page), the login page and the 404 page.
+installs (nothing is fetched from the internet). Each role walks the links from `/`, one page
+of each kind, as the CSP test does; a kind already checked for an earlier role is only read for
+its links (to stay near two minutes), except the page the role lands on and its ticket page,
+which show that role's menu and action forms. Also checked: the approvals page with a plan
+waiting, the return visits with visits due, a declined case's cancelled clocks, the case file,
+the 404 page with the bell open, the intake of a letter; the portal (home, submit, check, the
+status page, the survey page, the knowledge pages) and the login page.
 """
 
 import re
