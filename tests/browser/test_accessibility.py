@@ -7,8 +7,9 @@ of each kind, as the CSP test does; a kind already checked for an earlier role i
 its links (to stay near two minutes), except the page the role lands on and its ticket page,
 which show that role's menu and action forms. Also checked: the approvals page with a plan
 waiting, the return visits with visits due, a declined case's cancelled clocks, the case file,
-the 404 page with the bell open, the intake of a letter; the portal (home, submit, check, the
-status page, the survey page, the knowledge pages) and the login page.
+the 404 page with the bell open, the intake of a letter; the portal (home, submit with its
+errors and once sent, check, the status page, the survey page, the knowledge pages) and the
+login page.
 """
 
 import re
@@ -226,19 +227,38 @@ def test_staff_pages_have_no_serious_violation(site: dict[str, str], person_at: 
     assert found == [], "\n".join(["accessibility problems:", *found])
 
 
+def answer_challenge(page: Any) -> None:
+    a, b = map(int, re.findall(r"\d+", page.locator("[data-testid=challenge]").inner_text()))
+    page.fill("#id_answer", str(a + b))
+
+
 def test_portal_and_login_have_no_serious_violation(site: dict[str, str], person_at: Any) -> None:
     found: list[str] = []
     visitor = person_at()
     visitor.who = "visitor"
     check_page(visitor, "/login/", found)
     assert len(walk(visitor, ["/portal/"], found, set(), prefix="/portal/")) > 3
-    # The status page, reached as a customer does: number, phone and the sum asked.
     page = visitor.page
+    # A submission: first with nothing filled in (the form with its errors), then in full.
+    page.goto("/portal/submit/")
+    page.locator("#id_subject").evaluate("field => field.form.noValidate = true")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".errorlist")
+    check_current(visitor, found)
+    page.check("input[name=kind][value=complaint]")
+    page.fill("#id_subject", "办税大厅排队时间过长")
+    page.fill("#id_description", "上午在办税大厅等候两个小时,无人引导。")
+    page.fill("#id_name", "王五")
+    page.fill("#id_phone", "13700007777")
+    answer_challenge(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=number]")
+    check_current(visitor, found)
+    # The status page, reached as a customer does: number, phone and the sum asked.
     page.goto("/portal/check/")
     page.fill("#id_number", site["resolved"])
     page.fill("#id_phone", "13800000005")
-    a, b = map(int, re.findall(r"\d+", page.locator("[data-testid=challenge]").inner_text()))
-    page.fill("#id_answer", str(a + b))
+    answer_challenge(page)
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=reply]")
     check_current(visitor, found)
