@@ -482,7 +482,8 @@ def _visit_row(user: User, ticket: Ticket, pack: Any) -> dict[str, Any]:
     )
     visit_form = close_form = None
     if actions.may_take(user, ticket, "visit") and not visited:
-        visit_form = actions.build_form("visit", ticket, pack)
+        # One form per row: ids unique per ticket, so each label names its own row's field.
+        visit_form = actions.build_form("visit", ticket, pack, auto_id=f"id_{ticket.number}-%s")
     if actions.may_take(user, ticket, "close") and visited:
         close_form = actions.build_form("close", ticket, pack)
     return {
