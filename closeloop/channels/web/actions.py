@@ -356,22 +356,14 @@ def build_form(
     data: Any = None,
     files: Any = None,
     prefix_version: bool = True,
-<<<<<<< HEAD
     user: User | None = None,
-=======
     auto_id: str = "id_%s",
->>>>>>> a11y
 ) -> djforms.Form:
     """`auto_id`: the fields' ids, made unique per row where a page lists many tickets' forms
     (a <label for> names the first element with its id)."""
     spec = SPECS[action]
-<<<<<<< HEAD
     kwargs = form_kwargs(action, ticket, pack, user)
-    form = spec.form(data, files, prefix=action, initial={"version": ticket.version}, **kwargs)
-=======
-    kwargs = form_kwargs(action, ticket, pack)
     form = spec.form(
         data, files, prefix=action, initial={"version": ticket.version}, auto_id=auto_id, **kwargs
     )
->>>>>>> a11y
     return form
