@@ -67,4 +67,16 @@
     if (answer) { answer.value = button.dataset.answer; }
     if (article) { article.value = button.dataset.article; }
   });
+  // The menu's "More" is a <details>: it closes as a menu does, on a click elsewhere or on
+  // Escape (focus back on "More").
+  document.addEventListener("click", function (event) {
+    var more = document.getElementById("nav-more");
+    if (more && more.open && !more.contains(event.target)) { more.open = false; }
+  });
+  document.addEventListener("keydown", function (event) {
+    var more = document.getElementById("nav-more");
+    if (event.key !== "Escape" || !more || !more.open) { return; }
+    more.open = false;
+    more.querySelector("summary").focus();
+  });
 })();
