@@ -169,7 +169,8 @@ def _problems(person: Any, url: str) -> list[str]:
     page = person.page
     response = page.goto(url)
     assert response is not None and response.status == 200, url
-    page.wait_for_load_state("load")
+    # What htmx loads with the page (the intake's preview) is in place: no request running.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     # Open what the person would open: the ticket's action boxes and the menu.
     page.evaluate(
         "() => document.querySelectorAll('#actions details, .topbar nav details')"
