@@ -380,8 +380,11 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = dashboard_figures(_user(request))
+    user = _user(request)
+    context = dashboard_figures(user)
     context["event_labels"] = EVENT_LABELS
+    # Inspectors and admins read the requests here but may not open the approvals page.
+    context["may_decide"] = user.has_role(Role.LEADER, Role.SUPERVISOR)
     return render(request, "workbench/dashboard.html", context)
 
 
