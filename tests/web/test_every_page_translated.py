@@ -327,7 +327,9 @@ def crawl(client: Client, start: str, prefix: str = "/", skip: tuple[str, ...] =
     queue, seen, pages = deque([start]), set(), {}
     while queue and len(pages) < PAGES_PER_CRAWL:
         url = queue.popleft()
-        kind = path_kind(url.split("?")[0])
+        # One page of each kind, and of each queue or tab (`?view=`): they list other cases.
+        view = re.search(r"[?&](view|tab)=([^&]*)", url)
+        kind = path_kind(url.split("?")[0]) + (view.group(0) if view else "")
         if kind in seen or not url.startswith(prefix) or any(s in url for s in skip):
             continue
         seen.add(kind)
