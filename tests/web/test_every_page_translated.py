@@ -19,22 +19,32 @@ placeholder, aria-label, alt, a button's value):
     deadline state, role, notification kind, a pack field's choice — or a Latin word in a
     Chinese text that is one of the pack's own codes (a category or department code such as
     `goods-tax`).
+(c) English inside a Chinese text: a run of Latin words that is itself a msgid of the
+    catalogue (a label put into a sentence untranslated, as the sweep's "— reminder" was).
 
 The ticket pages are made in zh-hans too (`story`): what the services store as text
 (notifications) is written in the language of the moment, as in a centre.
 """
 
+import ast
+import functools
+import io
 import re
+import tokenize
 from collections import deque
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import polib
 import pytest
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.urls import include, path
 from django.utils import timezone, translation
+from django.utils.translation.template import templatize
 
 from closeloop.directory.roles import Role
 from closeloop.knowledge import services as kb
@@ -53,6 +63,7 @@ from tests.pages import page_links, path_kind
 pytestmark = pytest.mark.django_db
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PAGES_PER_CRAWL = 80
 # Latin words that are the same in Chinese text: the product's name, the language switcher's
 # own name for English, file formats, keys on the keyboard, "App" (as Chinese writes it).
@@ -165,7 +176,16 @@ def problems_in(
             words = {w.strip(".,;:()") for w in text.split()}
             for word in sorted(words & own):
                 out.append(f"raw code {word!r} in {text!r}")
+            # English inside a Chinese text: a msgid put in untranslated (`— reminder`).
+            runs = re.findall(r"[A-Za-z][A-Za-z' ]*[A-Za-z]", text)
+            for run in sorted(set(runs) & _msgids() - KEPT):
+                out.append(f"untranslated {run!r} in {text!r}")
     return out
+
+
+@functools.cache
+def _msgids() -> frozenset[str]:
+    return frozenset(e.msgid for e in polib.pofile(str(PO)) if e.msgid)
 
 
 # --------------------------------------------------------------------------- the site
@@ -481,3 +501,92 @@ def test_the_timeline_names_what_its_events_store(
         assert code not in text, code
     live = client.get(f"/tickets/{story['live']}/", **ZH).content.decode()
     assert "普通" in [t for _tag, t in visible_text(live[live.index('id="timeline"') :])]
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+GETTEXT = {
+    "_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy",
+    "ngettext", "ngettext_lazy", "npgettext", "npgettext_lazy",
+}  # fmt: skip
+CONTEXT_FIRST = {"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+
+
+def _hidden_aliases(source: str) -> list[str]:
+    """Names given to Django's gettext functions that the catalogue's refresh (makemessages)
+    does not read: texts marked with them would be dropped from the catalogue."""
+    return [
+        f"{alias.name} as {alias.asname}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+        if alias.asname not in (None, "_")
+    ]
+
+
+def _marked_in_python(source: str) -> set[tuple[str | None, str]]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name not in GETTEXT:
+            continue
+        texts = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        if not texts or not all(isinstance(t, str) for t in texts):
+            continue
+        if name in CONTEXT_FIRST and len(texts) >= 2:
+            found.add((texts[0], texts[1]))
+        else:
+            found.add((None, texts[0]))
+    return found
+
+
+def _marked_in_template(source: str) -> set[tuple[str | None, str]]:
+    """What makemessages reads from a template: Django's own `templatize` turns the
+    {% translate %} and {% blocktranslate %} tags into gettext calls amid filler."""
+    text = templatize(source)
+    found = set()
+    for match in re.finditer(r"\b(n?p?gettext)\(", text):
+        tokens = tokenize.generate_tokens(io.StringIO(text[match.end() :]).readline)
+        strings: list[str] = []
+        for token in tokens:
+            if token.type == tokenize.OP and token.string == ")":
+                break
+            if token.type == tokenize.STRING:
+                strings.append(ast.literal_eval(token.string))
+        if match.group(1) in ("pgettext", "npgettext"):
+            found.add((strings[0], strings[1]))
+        elif strings:
+            found.add((None, strings[0]))
+    return found
+
+
+def test_every_text_marked_for_translation_is_in_the_catalogue() -> None:
+    """A text marked in the code or a template but missing from the catalogue shows in English
+    whatever the language (the sweep's "reminder" did, in every escalation notice). Texts are
+    read as the catalogue's refresh reads them, so it would not drop any: only `_` may rename a
+    gettext function."""
+    root = Path(settings.BASE_DIR)
+    catalogue = polib.pofile(str(PO))
+    translated = {(e.msgctxt or None, e.msgid) for e in catalogue if e.translated()}
+    marked: dict[tuple[str | None, str], str] = {}
+    aliases = []
+    for source in sorted((root / "closeloop").rglob("*.py")):
+        if "migrations" not in source.parts:
+            text = source.read_text(encoding="utf-8")
+            aliases += [f"{source.relative_to(root)}: {a}" for a in _hidden_aliases(text)]
+            for key in _marked_in_python(text):
+                marked.setdefault(key, str(source.relative_to(root)))
+    assert aliases == []
+    templates = [*(root / "templates").rglob("*.html"), *(root / "closeloop").rglob("*.html")]
+    for template in sorted(templates):
+        for key in _marked_in_template(template.read_text(encoding="utf-8")):
+            marked.setdefault(key, str(template.relative_to(root)))
+    missing = {
+        f"{where}: {key[1]!r}" + (f" ({key[0]})" if key[0] else "")
+        for key, where in marked.items()
+        if key not in translated
+    }
+    assert not missing, "\n" + "\n".join(sorted(missing))
