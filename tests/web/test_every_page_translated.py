@@ -1,6 +1,6 @@
 """Every page reads in Chinese (zh-hans, the default language): the staff pages each role
-reaches from `/`, the portal, the admin's add-user page, the 404 and 500 pages, and the ticket
-page of a case that went through every action of the workflow catalogue.
+reaches from `/`, the portal, the admin's add-user page, the error pages (400, 403, 404, 500),
+and the ticket page of a case that went through every action of the workflow catalogue.
 
 How a page is judged, on its visible text — text nodes outside <script>, <style>, <code>,
 <pre>, <textarea> and what is `hidden`, plus the attributes a person reads (title,
@@ -444,13 +444,16 @@ def test_the_error_pages_read_in_chinese_with_a_way_back(
         "404, portal": Client().get("/portal/no-such-page/"),
         "500": staff.get("/boom/"),
         "500, anonymous": Client(raise_request_exception=False).get("/boom/"),
+        "403, not for this role": staff.get("/intake/"),
+        "400, unknown host": Client().get("/login/", HTTP_HOST="evil.example.org"),
     }
+    headings = {"404": "页面不存在", "500": "出错了", "403": "无权访问", "400": "请求无效"}
     pages = {}
     for name, response in answers.items():
         assert response.status_code == int(name[:3]), name
         html = response.content.decode()
         assert 'data-testid="error-page"' in html, name
-        assert ("页面不存在" if name.startswith("404") else "出错了") in html, name
+        assert headings[name[:3]] in html, name
         assert 'href="/"' in html, name  # a way back
         pages[name] = html
     assert 'href="/portal/"' in pages["404, portal"]
