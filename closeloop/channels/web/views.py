@@ -111,6 +111,9 @@ EVENT_LABELS: dict[str, Any] = {
     "case_file": gettext_lazy("Case file opened"),
     "warning": gettext_lazy("Deadline near"),
     "overdue": gettext_lazy("Deadline passed"),
+    # Quality control's: a wrong answer found, and the customer told the right one.
+    "correction": gettext_lazy("Correction required"),
+    "correction_done": gettext_lazy("Correction made"),
 }
 
 
@@ -147,6 +150,7 @@ def _ticket_context(
         "ticket": ticket,
         "customer": selectors.customer_view(ticket, user),
         "events": events,
+        "payload_names": selectors.event_payload_names(events),
         "enclosures": list(ticket.enclosures.all()),
         "attachments": list(ticket.attachments.select_related("uploaded_by")),
         "extensions": extensions,
@@ -370,6 +374,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "customer": selectors.customer_view(ticket, user),
             "events": events,
+            "payload_names": selectors.event_payload_names(events),
             "event_labels": EVENT_LABELS,
         },
     )

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
-from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity
+from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity, Validity
 from closeloop.tickets.models import Customer
 from closeloop.workflow.statuses import Status
 
@@ -288,14 +288,30 @@ PAYLOAD_FORMATS: dict[str, Callable[[Any], Any]] = {
     "approved": lambda value: _("yes") if value else _("no"),
     "milestone": lambda value: MILESTONE_LABELS.get(value, value),
     "method": _choice_label(ReplyMethod),
+    "validity": _choice_label(Validity),
     "via": lambda value: _("public portal") if value == "portal" else _("staff"),
     "fields": _changed_fields,
 }
 
 
+# The keys whose stored code has a name in the page's `payload_names`
+# (`selectors.event_payload_names`): departments, people, urgency levels.
+NAMED_KEYS = {
+    "department": "department",
+    "from_department": "department",
+    "routed_department": "department",
+    "handler": "person",
+    "responsible": "person",
+    "urgency": "urgency",
+}
+
+
 @register.filter
-def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
-    """The parts of an event's payload a person reads, labelled, in a stable order."""
+def event_details(
+    payload: dict[str, Any], names: dict[str, dict[str, str]] | None = None
+) -> list[tuple[Any, str]]:
+    """The parts of an event's payload a person reads, labelled, in a stable order: names
+    rather than the codes stored (a department, a person, an urgency level, a choice)."""
     out: list[tuple[Any, str]] = []
     if not isinstance(payload, dict):
         return out
@@ -306,6 +322,9 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
         formatted = PAYLOAD_FORMATS.get(key)
         if formatted is not None:
             value = formatted(value)
+        elif key in NAMED_KEYS and names:
+            # A code no longer known (a department since removed) reads as it was stored.
+            value = names.get(NAMED_KEYS[key], {}).get(value, value)
         out.append((label, str(value)))
     files = payload.get("attachments")
     if isinstance(files, list) and files:
