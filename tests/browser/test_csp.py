@@ -106,8 +106,8 @@ def test_intake_conveniences_work_under_the_policy(site: Any, person_at: Any) ->
     page.fill("#id_phone", "13900000002")
     page.wait_for_selector(f"#history :text('{earlier}')")
     page.fill("#id_subject", "申报期限")
-    suggestion = page.locator("#knowledge-suggestions li details").first
-    suggestion.evaluate("details => { details.open = true; }")
+    # The answer button stands beside the folded article: no need to unfold it first.
+    suggestion = page.locator("#knowledge-suggestions li").first
     suggestion.locator("button.use-article").click()
     assert page.input_value("[name=answer]") == ANSWER
     article = Article.objects.get(title="申报期限")
