@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from closeloop.notifications.services import notify
 from closeloop.tickets.events import event_record
@@ -32,10 +32,10 @@ from .plan import time_limit_of
 from .timelimits import deadline_compute
 
 ESCALATION_LABELS = {
-    "remind": _lazy("reminder"),
-    "supervise": _lazy("supervision order"),
-    "escalate": _lazy("escalated"),
-    "case_file": _lazy("case file opened"),
+    "remind": gettext_lazy("reminder"),
+    "supervise": gettext_lazy("supervision order"),
+    "escalate": gettext_lazy("escalated"),
+    "case_file": gettext_lazy("case file opened"),
 }
 
 

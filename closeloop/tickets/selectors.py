@@ -15,7 +15,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from closeloop.common.errors import InvalidTransition, NotAllowed, NotFound, ServiceError
-from closeloop.directory.models import User
+from closeloop.directory.models import Department, User
 from closeloop.directory.roles import Role
 from closeloop.notifications.models import Notification
 from closeloop.notifications.selectors import notifications_for
@@ -105,6 +105,26 @@ def ticket_with_timeline(ticket: Ticket) -> Ticket:
         Prefetch("events", TicketEvent.objects.select_related("actor")),
     )
     return ticket
+
+
+# The payload keys that store a department's code, and those that store a person's username.
+DEPARTMENT_KEYS = ("department", "from_department", "routed_department")
+PERSON_KEYS = ("handler", "responsible")
+
+
+def event_payload_names(events: Iterable[TicketEvent]) -> dict[str, dict[str, str]]:
+    """The names behind the codes the events' payloads store, for the timeline: departments by
+    code, people by username, the pack's urgency levels. Two queries for a whole timeline."""
+    codes: set[str] = set()
+    usernames: set[str] = set()
+    for event in events:
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        codes |= {v for k in DEPARTMENT_KEYS if isinstance(v := payload.get(k), str) and v}
+        usernames |= {v for k in PERSON_KEYS if isinstance(v := payload.get(k), str) and v}
+    departments = dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
+    people = {u.username: str(u) for u in User.objects.filter(username__in=usernames)}
+    urgency = {level.code: level.name for level in pack_active().urgency.levels}
+    return {"department": departments, "person": people, "urgency": urgency}
 
 
 def ticket_after_action(ticket: Ticket) -> Ticket:

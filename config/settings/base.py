@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served here: no CDN
     "django_htmx",
     "huey.contrib.djhuey",
-    "axes",
+    "closeloop.directory.axes_app.LockoutConfig",  # django-axes, under a translated name
     "closeloop.common",
     "closeloop.directory",
     "closeloop.policy",

@@ -65,6 +65,10 @@ def _answered(centre: Centre) -> str:
 @pytest.mark.parametrize("who", ["agent", "handler_a", "supervisor"])
 def test_every_field_on_the_staff_pages_has_a_label(centre: Centre, login: Any, who: str) -> None:
     number = _answered(centre)
+    # A return visit due, so that the return visits page shows its form.
+    services.ticket_resolve(
+        centre.handler_a, _answered(centre), reply="已向您道歉。", validity="valid"
+    )
     client = login(getattr(centre, who))
     for path in ("/intake/", f"/tickets/{number}/", "/visits/", "/tickets/", "/ledger/"):
         response = client.get(path)

@@ -357,8 +357,13 @@ def build_form(
     files: Any = None,
     prefix_version: bool = True,
     user: User | None = None,
+    auto_id: str = "id_%s",
 ) -> djforms.Form:
+    """`auto_id`: the fields' ids, made unique per row where a page lists many tickets' forms
+    (a <label for> names the first element with its id)."""
     spec = SPECS[action]
     kwargs = form_kwargs(action, ticket, pack, user)
-    form = spec.form(data, files, prefix=action, initial={"version": ticket.version}, **kwargs)
+    form = spec.form(
+        data, files, prefix=action, initial={"version": ticket.version}, auto_id=auto_id, **kwargs
+    )
     return form

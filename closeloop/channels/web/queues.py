@@ -67,6 +67,13 @@ def my_tickets(user: User) -> TicketQuerySet:
     return queue_tickets(user, "mine")
 
 
+def counted_queue(user: User) -> str:
+    """The queue whose deadlines the top bar counts: what the person answers for. A supervisor
+    answers for every open ticket they oversee — the centre's, the dashboard's figures; anyone
+    else for their own tickets (a liaison's include their department's unassigned ones)."""
+    return "open" if user.has_role(Role.SUPERVISOR) else "mine"
+
+
 def queue_tickets(user: User, name: str) -> TicketQuerySet:
     if name == "department":
         return selectors.department_inbox_for_user(user)

@@ -111,6 +111,9 @@ EVENT_LABELS: dict[str, Any] = {
     "case_file": gettext_lazy("Case file opened"),
     "warning": gettext_lazy("Deadline near"),
     "overdue": gettext_lazy("Deadline passed"),
+    # Quality control's: a wrong answer found, and the customer told the right one.
+    "correction": gettext_lazy("Correction required"),
+    "correction_done": gettext_lazy("Correction made"),
 }
 
 
@@ -147,6 +150,7 @@ def _ticket_context(
         "ticket": ticket,
         "customer": selectors.customer_view(ticket, user),
         "events": events,
+        "payload_names": selectors.event_payload_names(events),
         "enclosures": list(ticket.enclosures.all()),
         "attachments": list(ticket.attachments.select_related("uploaded_by")),
         "extensions": extensions,
@@ -370,6 +374,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket": ticket,
             "customer": selectors.customer_view(ticket, user),
             "events": events,
+            "payload_names": selectors.event_payload_names(events),
             "event_labels": EVENT_LABELS,
         },
     )
@@ -380,8 +385,11 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = dashboard_figures(_user(request))
+    user = _user(request)
+    context = dashboard_figures(user)
     context["event_labels"] = EVENT_LABELS
+    # Inspectors and admins read the requests here but may not open the approvals page.
+    context["may_decide"] = user.has_role(Role.LEADER, Role.SUPERVISOR)
     return render(request, "workbench/dashboard.html", context)
 
 
@@ -482,7 +490,8 @@ def _visit_row(user: User, ticket: Ticket, pack: Any) -> dict[str, Any]:
     )
     visit_form = close_form = None
     if actions.may_take(user, ticket, "visit") and not visited:
-        visit_form = actions.build_form("visit", ticket, pack)
+        # One form per row: ids unique per ticket, so each label names its own row's field.
+        visit_form = actions.build_form("visit", ticket, pack, auto_id=f"id_{ticket.number}-%s")
     if actions.may_take(user, ticket, "close") and visited:
         close_form = actions.build_form("close", ticket, pack)
     return {

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from closeloop.common.dates import date_problem
 from closeloop.common.errors import InvalidTransition, NotFound
@@ -24,7 +24,7 @@ from ..models import Assignment, Ticket
 from .inputs import CompensationInput
 from .write import _act, _department_by_code, _event, _hold, _invalid, _required_text
 
-CENTRE_HANDLES_MESSAGE = _lazy(
+CENTRE_HANDLES_MESSAGE = gettext_lazy(
     "the centre handles this ticket itself; it may not be sent to another department"
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from closeloop.common.errors import Gone, InvalidTransition, NotFound
 from closeloop.directory.models import User
@@ -50,11 +50,11 @@ def ticket_return_visit_by_customer(
 
 
 SURVEY_SPENT = {
-    "used": _lazy("This survey link has already been used: the rating is recorded."),
-    "superseded": _lazy(
+    "used": gettext_lazy("This survey link has already been used: the rating is recorded."),
+    "superseded": gettext_lazy(
         "This survey link has been replaced by a newer one: please use the latest message."
     ),
-    "expired": _lazy("This survey link has expired."),
+    "expired": gettext_lazy("This survey link has expired."),
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from closeloop.common.errors import InvalidTransition, NotAllowed, StaleVersion, ValidationFailed
 from closeloop.directory.models import Department, User
@@ -64,12 +64,12 @@ def _action_label(action: Action) -> str:
 
 # What the text fields are called in messages ("… is required").
 FIELD_LABELS = {
-    "reason": _lazy("reason"),
-    "reply": _lazy("reply"),
-    "note": _lazy("note"),
-    "plan": _lazy("handling plan"),
-    "comment": _lazy("comment"),
-    "text": _lazy("text"),
+    "reason": gettext_lazy("reason"),
+    "reply": gettext_lazy("reply"),
+    "note": gettext_lazy("note"),
+    "plan": gettext_lazy("handling plan"),
+    "comment": gettext_lazy("comment"),
+    "text": gettext_lazy("text"),
 }
 
 
@@ -297,7 +297,7 @@ def _hold(
         )
 
 
-APPROVAL_LABELS = {"plan": _lazy("handling plan"), "extension": _lazy("extension")}
+APPROVAL_LABELS = {"plan": gettext_lazy("handling plan"), "extension": gettext_lazy("extension")}
 
 
 @dataclass(frozen=True)

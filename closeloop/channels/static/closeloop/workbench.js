@@ -88,4 +88,16 @@
       other.setAttribute("aria-pressed", other === button ? "true" : "false");
     });
   });
+  // The menu's "More" is a <details>: it closes as a menu does, on a click elsewhere or on
+  // Escape (focus back on "More").
+  document.addEventListener("click", function (event) {
+    var more = document.getElementById("nav-more");
+    if (more && more.open && !more.contains(event.target)) { more.open = false; }
+  });
+  document.addEventListener("keydown", function (event) {
+    var more = document.getElementById("nav-more");
+    if (event.key !== "Escape" || !more || !more.open) { return; }
+    more.open = false;
+    more.querySelector("summary").focus();
+  });
 })();

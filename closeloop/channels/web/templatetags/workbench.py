@@ -1,7 +1,7 @@
 """Template helpers of the workbench: the top bar, event summaries, deadline badges."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
@@ -13,10 +13,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from closeloop.directory.roles import Role
 from closeloop.sla.labels import MILESTONE_LABELS, STATE_LABELS
-from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity
+from closeloop.tickets.choices import ReplyMethod, Satisfaction, Severity, Validity
 from closeloop.tickets.models import Customer
 from closeloop.workflow.statuses import Status
 
@@ -39,41 +40,90 @@ def htmx_src() -> str:
 def topbar(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = staff_user(request) if request is not None else None
-    if user is None:
+    if request is None or user is None:
         return {"user": None}
     roles = [Role(r).label for r in sorted(user.role_set)]
-    counts = deadlines.state_counts(queues.my_tickets(user))
+    counted = queues.counted_queue(user)
+    counts = deadlines.state_counts(queues.queue_tickets(user, counted))
     return {
         "user": user,
         "roles": roles,
         "department": user.department,
         "counts": counts,
+        "scope": {"view": counted, **COUNTED[counted]},
         "cap": deadlines.COUNT_CAP,
-        "nav": _nav(user),
+        "nav": _nav(user, request.resolver_match.view_name if request.resolver_match else ""),
         "bell": notifications.bell_context(user),
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
 
 
-def _nav(user: Any) -> list[tuple[str, Any, str]]:
-    """(url name, label, access key) of the pages this person may open."""
-    items: list[tuple[str, Any, str]] = []
-    if user.has_role(Role.AGENT, Role.SUPERVISOR):
-        items.append(("web:intake", _("Intake"), "n"))
-    items.append(("web:queue", _("Queues"), "q"))
-    items.append(("web:ledger", _("Ledger"), "l"))
-    if user.has_role(Role.AGENT, Role.SUPERVISOR):
-        items.append(("web:visits", _("Return visits"), "v"))
-    if user.has_role(Role.LEADER, Role.SUPERVISOR):
-        items.append(("web:approvals", _("Approvals"), "a"))
-    if user.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR):
-        items.append(("web:dashboard", _("Dashboard"), "d"))
-        items.append(("web:reports", _("Reports"), "r"))
-    items.append(("web:knowledge", _("Knowledge base"), "k"))
-    if user.has_role(Role.INSPECTOR, Role.SUPERVISOR, Role.AGENT):
-        items.append(("web:quality", _("Quality"), "i"))
-    return items
+# What the top bar's counts say they count, by the queue they count (`queues.counted_queue`).
+COUNTED = {
+    "mine": {
+        "label": pgettext_lazy("top bar counts", "Mine"),
+        "warning": _("My tickets near a deadline"),
+        "overdue": _("My tickets past a deadline"),
+    },
+    "open": {
+        "label": pgettext_lazy("top bar counts", "Centre"),
+        "warning": _("The centre's open tickets near a deadline"),
+        "overdue": _("The centre's open tickets past a deadline"),
+    },
+}
+
+
+class MenuItem(NamedTuple):
+    name: str  # the page's url name
+    label: Any
+    key: str  # its access key
+    may: frozenset[str]  # the roles that may open it
+    daily: frozenset[str]  # the roles that open it every day: for them it stands in the bar
+
+
+EVERYONE = frozenset(Role)
+CALLS = frozenset({Role.AGENT, Role.SUPERVISOR})
+DEPARTMENT = frozenset({Role.LIAISON, Role.HANDLER})
+DECIDERS = frozenset({Role.LEADER, Role.SUPERVISOR})
+OVERSIGHT = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR})
+# A person's daily pages stand in the bar, the others wait under "More": nine pages in a row
+# did not fit a 1280-pixel screen (a supervisor's wrapped in Chinese, overflowed in English).
+MENU = [
+    MenuItem("web:intake", _("Intake"), "n", CALLS, CALLS),
+    MenuItem("web:queue", _("Queues"), "q", EVERYONE, EVERYONE),
+    MenuItem("web:ledger", _("Ledger"), "l", EVERYONE, DEPARTMENT),
+    MenuItem("web:visits", _("Return visits"), "v", CALLS, frozenset({Role.AGENT})),
+    MenuItem("web:approvals", _("Approvals"), "a", DECIDERS, DECIDERS),
+    MenuItem("web:dashboard", _("Dashboard"), "d", OVERSIGHT, OVERSIGHT),
+    MenuItem("web:reports", _("Reports"), "r", OVERSIGHT, OVERSIGHT - {Role.SUPERVISOR}),
+    MenuItem("web:knowledge", _("Knowledge base"), "k", EVERYONE, DEPARTMENT | {Role.AGENT}),
+    MenuItem(
+        "web:quality", _("Quality"), "i", CALLS | {Role.INSPECTOR}, frozenset({Role.INSPECTOR})
+    ),
+]
+
+
+def _nav(user: Any, current: str = "") -> dict[str, Any]:
+    """The pages this person may open, as the bar shows them: `daily` in the bar, `more` under
+    "More" — none when only one page would be there (a menu of one is a click for nothing)."""
+    roles = user.role_set
+    items = [
+        (
+            {"name": m.name, "label": m.label, "key": m.key, "current": m.name == current},
+            roles & m.daily,
+        )
+        for m in MENU
+        if roles & m.may
+    ]
+    more = [item for item, daily in items if not daily]
+    if len(more) < 2:
+        return {"daily": [item for item, _daily in items], "more": [], "more_current": False}
+    return {
+        "daily": [item for item, daily in items if daily],
+        "more": more,
+        "more_current": any(item["current"] for item in more),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -238,14 +288,30 @@ PAYLOAD_FORMATS: dict[str, Callable[[Any], Any]] = {
     "approved": lambda value: _("yes") if value else _("no"),
     "milestone": lambda value: MILESTONE_LABELS.get(value, value),
     "method": _choice_label(ReplyMethod),
+    "validity": _choice_label(Validity),
     "via": lambda value: _("public portal") if value == "portal" else _("staff"),
     "fields": _changed_fields,
 }
 
 
+# The keys whose stored code has a name in the page's `payload_names`
+# (`selectors.event_payload_names`): departments, people, urgency levels.
+NAMED_KEYS = {
+    "department": "department",
+    "from_department": "department",
+    "routed_department": "department",
+    "handler": "person",
+    "responsible": "person",
+    "urgency": "urgency",
+}
+
+
 @register.filter
-def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
-    """The parts of an event's payload a person reads, labelled, in a stable order."""
+def event_details(
+    payload: dict[str, Any], names: dict[str, dict[str, str]] | None = None
+) -> list[tuple[Any, str]]:
+    """The parts of an event's payload a person reads, labelled, in a stable order: names
+    rather than the codes stored (a department, a person, an urgency level, a choice)."""
     out: list[tuple[Any, str]] = []
     if not isinstance(payload, dict):
         return out
@@ -256,6 +322,9 @@ def event_details(payload: dict[str, Any]) -> list[tuple[Any, str]]:
         formatted = PAYLOAD_FORMATS.get(key)
         if formatted is not None:
             value = formatted(value)
+        elif key in NAMED_KEYS and names:
+            # A code no longer known (a department since removed) reads as it was stored.
+            value = names.get(NAMED_KEYS[key], {}).get(value, value)
         out.append((label, str(value)))
     files = payload.get("attachments")
     if isinstance(files, list) and files:
