@@ -135,3 +135,22 @@ def test_an_opening_not_yet_due_cannot_be_recorded(db: Any, login: Any) -> None:
     assert refused.status_code == 409
     assert "not yet" in refused.content.decode()
     assert BoxOpening.objects.get().opened_at is None
+
+
+def test_the_admin_names_the_keeper_and_adds_no_box(power: Any, login: Any) -> None:
+    admin_user = someone(power, Role.ADMIN)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = login(admin_user)
+    box = SuggestionBox.objects.get()
+    page = client.get(f"/admin/care/suggestionbox/{box.pk}/change/")
+    assert page.status_code == 200
+    keeper = someone(power, Role.AGENT)
+    n = str(box.openings.count())
+    saved = client.post(
+        f"/admin/care/suggestionbox/{box.pk}/change/",
+        {"keeper": keeper.pk, "openings-TOTAL_FORMS": n, "openings-INITIAL_FORMS": n},
+    )
+    assert saved.status_code == 302
+    assert SuggestionBox.objects.get().keeper == keeper
+    assert client.get("/admin/care/suggestionbox/add/").status_code == 403
