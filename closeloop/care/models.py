@@ -74,3 +74,28 @@ class BoxOpening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.box} {self.planned}"
+
+    @property
+    def moved_reason(self) -> str:
+        """For people: the holiday's name, or "weekend" in their language."""
+        return str(_("weekend")) if self.moved_for == "weekend" else self.moved_for
+
+
+class ReceptionVisit(models.Model):
+    """A case registered at a reception session (接待日): which of the pack's receptions, the
+    day, and who received, as published. One per ticket."""
+
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+"
+    )
+    reception = models.CharField(_("reception"), max_length=80)
+    day = models.DateField(_("day"))
+    host = models.CharField(_("received by"), max_length=100)
+
+    class Meta:
+        verbose_name = _("visit at a reception session")
+        verbose_name_plural = _("visits at reception sessions")
+        indexes = [models.Index(fields=["day", "reception"], name="reception_visit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.reception} {self.day}"

@@ -137,3 +137,16 @@ def weekly_sessions(weekday: str, first: date, last: date, calendar: WorkCalenda
         out.append(Session(day, (calendar.holiday_name(day) or "weekend") if closed else ""))
         day += timedelta(weeks=1)
     return out
+
+
+ROTATION_START = date(2000, 1, 3)  # a Monday: week 0 of every rotation
+
+
+def host_in_turn(hosts: list[str] | tuple[str, ...], day: date) -> str:
+    """Who receives on `day` when several take turns week by week (领导轮流接访): the week's
+    number since Monday 3 January 2000, counted round the list. The same day always gives the
+    same host, whoever asks and whenever, so the portal can publish it ahead."""
+    if not hosts:
+        raise ValueError("at least one host is needed")
+    week = (day - ROTATION_START).days // 7
+    return hosts[week % len(hosts)]

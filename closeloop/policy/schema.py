@@ -714,14 +714,40 @@ class SuggestionBoxSpec(Strict):
     basis: Text
 
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReceptionSpec(Strict):
+    """A recurring reception session (接待日): a leader receives visitors on a weekday, published
+    on the portal. With several `hosts`, they take turns week by week (领导轮流接访)."""
+
+    code: Code
+    name: Name
+    weekday: Annotated[str, AfterValidator(_closed("weekday", WEEKDAY_NAMES, "one_of"))]
+    hours: tuple[HHMM, HHMM]
+    hosts: TextList
+    place: Name
+    basis: Text
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> ReceptionSpec:
+        if self.hours[1] <= self.hours[0]:
+            raise ValueError(f"hours end ({self.hours[1]}) before they start ({self.hours[0]})")
+        return self
+
+
 class Care(Strict):
     suggestion_boxes: list[SuggestionBoxSpec] = Field(default_factory=list)
+    receptions: list[ReceptionSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _codes_unique(self) -> Care:
-        codes = [box.code for box in self.suggestion_boxes]
-        if len(codes) != len(set(codes)):
-            raise ValueError(f"suggestion box codes must be unique: {sorted(codes)}")
+        for noun, codes in (
+            ("suggestion box", [box.code for box in self.suggestion_boxes]),
+            ("reception", [r.code for r in self.receptions]),
+        ):
+            if len(codes) != len(set(codes)):
+                raise ValueError(f"{noun} codes must be unique: {sorted(codes)}")
         return self
 
 

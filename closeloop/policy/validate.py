@@ -70,7 +70,7 @@ def pack_problems(spec: PackSpec) -> Problems:
 
 def _care_problems(spec: PackSpec, codes: _Codes) -> Problems:
     """A suggestion box registers what it finds with the channel `suggestion_box`, as one of
-    the pack's kinds: both must be the pack's."""
+    the pack's kinds: both must be the pack's; a reception session receives visits."""
     if spec.care is None:
         return []
     problems: Problems = []
@@ -82,6 +82,10 @@ def _care_problems(spec: PackSpec, codes: _Codes) -> Problems:
             )
         if box.kind not in codes.kinds:
             problems.append((f"{path}.kind", f"kind '{box.kind}' is not among this pack's kinds"))
+    if spec.care.receptions and "visit" not in codes.channels:
+        problems.append(
+            ("care.receptions", "reception sessions receive visits: add 'visit' to `channels`")
+        )
     return problems
 
 

@@ -9,6 +9,7 @@ import pytest
 from closeloop.care.schedule import (
     Every,
     booking_day,
+    host_in_turn,
     next_occurrence,
     occurrences,
     planned,
@@ -102,3 +103,18 @@ def test_a_bad_cadence_says_what_is_wrong(amount: int, unit: str, problem: str) 
 def test_a_bad_weekday_says_what_is_wrong() -> None:
     with pytest.raises(ValueError, match="monday"):
         weekly_sessions("mon", date(2026, 10, 1), date(2026, 10, 31), CAL)
+
+
+def test_hosts_take_turns_week_by_week() -> None:
+    # Week 0 is Monday 3 January 2000; 2 November 2026 starts week 1400 (1400 % 3 = 2).
+    hosts = ["主任", "副主任甲", "副主任乙"]
+    mondays = [s.day for s in weekly_sessions("monday", date(2026, 11, 2), date(2026, 11, 30), CAL)]
+    assert [host_in_turn(hosts, d) for d in mondays] == [
+        "副主任乙",
+        "主任",
+        "副主任甲",
+        "副主任乙",
+        "主任",
+    ]
+    assert host_in_turn(hosts, date(2026, 11, 4)) == "副主任乙"  # a Wednesday: its week's host
+    assert host_in_turn(["所长"], date(2026, 11, 4)) == "所长"
