@@ -52,6 +52,7 @@ REASONS: dict[str, Reason] = {
     # the deadline sweep
     "overdue": Reason(_("overdue"), Group.OVERDUE),
     "case_file": Reason(_("case file"), Group.OVERDUE),
+    "box_overdue": Reason(_("suggestion box not opened"), Group.OVERDUE),
     # quality inspection, notes, the digest, reports
     "correction": Reason(_("correction"), Group.CORRECTIONS),
     "mention": Reason(_("mentioned"), Group.MENTIONS),

@@ -36,7 +36,7 @@ from pydantic import (
 # Mirrors closeloop.tickets.choices and closeloop.directory.roles; kept as plain tuples so
 # the schema stays importable without Django (tests of the format run without a database).
 KINDS = ("consultation", "complaint", "report", "suggestion", "help", "praise")
-CHANNELS = ("phone", "web", "email", "letter", "visit", "on_site", "app", "api")
+CHANNELS = ("phone", "web", "email", "letter", "visit", "on_site", "app", "api", "suggestion_box")
 CUSTOMER_TYPES = ("individual", "company", "media", "official")
 SEVERITIES = ("one_star", "two_star", "three_star")
 SEVERITY_RANK = {"": 0, "one_star": 1, "two_star": 2, "three_star": 3}
@@ -689,6 +689,68 @@ class AcceptOnRegister(Strict):
         return channel in self.channels and (not self.kinds or kind in self.kinds)
 
 
+# --- care: service the centre starts itself (docs/care.md) ----------------------------------
+
+CARE_UNITS = ("days", "weeks", "months", "working_days")
+
+
+class Cadence(Strict):
+    """Every `amount` days, weeks, months or working days (care/schedule.py)."""
+
+    amount: Amount
+    unit: Annotated[str, AfterValidator(_closed("unit", CARE_UNITS, "one_of"))]
+
+
+class SuggestionBoxSpec(Strict):
+    """A suggestion box (客户意见箱) opened on a schedule by a named person; what is found in it
+    is registered as cases with the channel `suggestion_box`."""
+
+    code: Code
+    name: Name
+    place: Name
+    every: Cadence
+    keeper: Text  # who opens it, as the rule says (明确专人); the person is named by an admin
+    kind: Kind = "suggestion"  # what an item found is registered as, unless told otherwise
+    basis: Text
+
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ReceptionSpec(Strict):
+    """A recurring reception session (接待日): a leader receives visitors on a weekday, published
+    on the portal. With several `hosts`, they take turns week by week (领导轮流接访)."""
+
+    code: Code
+    name: Name
+    weekday: Annotated[str, AfterValidator(_closed("weekday", WEEKDAY_NAMES, "one_of"))]
+    hours: tuple[HHMM, HHMM]
+    hosts: TextList
+    place: Name
+    basis: Text
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> ReceptionSpec:
+        if self.hours[1] <= self.hours[0]:
+            raise ValueError(f"hours end ({self.hours[1]}) before they start ({self.hours[0]})")
+        return self
+
+
+class Care(Strict):
+    suggestion_boxes: list[SuggestionBoxSpec] = Field(default_factory=list)
+    receptions: list[ReceptionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _codes_unique(self) -> Care:
+        for noun, codes in (
+            ("suggestion box", [box.code for box in self.suggestion_boxes]),
+            ("reception", [r.code for r in self.receptions]),
+        ):
+            if len(codes) != len(set(codes)):
+                raise ValueError(f"{noun} codes must be unique: {sorted(codes)}")
+        return self
+
+
 class DemoPersonSpec(Strict):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.@+-]{1,150}$")]
     display_name: Name
@@ -782,6 +844,7 @@ class PackSpec(Strict):
     fields: list[FieldSpec] = Field(default_factory=list)
     accept_on_register: AcceptOnRegister | None = None
     customer_messages: CustomerMessages | None = None
+    care: Care | None = None
     demo: Demo | None = None
 
     # Indexes for classification, built once per parsed pack.

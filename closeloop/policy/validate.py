@@ -62,8 +62,30 @@ def pack_problems(spec: PackSpec) -> Problems:
     problems += _field_problems(spec)
     problems += _accept_on_register_problems(spec, codes)
     problems += _customer_message_problems(spec, codes)
+    problems += _care_problems(spec, codes)
     if spec.demo:
         problems += _demo_problems(spec.demo, codes.departments)
+    return problems
+
+
+def _care_problems(spec: PackSpec, codes: _Codes) -> Problems:
+    """A suggestion box registers what it finds with the channel `suggestion_box`, as one of
+    the pack's kinds: both must be the pack's; a reception session receives visits."""
+    if spec.care is None:
+        return []
+    problems: Problems = []
+    for i, box in enumerate(spec.care.suggestion_boxes):
+        path = f"care.suggestion_boxes[{i}]"
+        if "suggestion_box" not in codes.channels:
+            problems.append(
+                (path, "a suggestion box needs the channel 'suggestion_box' in `channels`")
+            )
+        if box.kind not in codes.kinds:
+            problems.append((f"{path}.kind", f"kind '{box.kind}' is not among this pack's kinds"))
+    if spec.care.receptions and "visit" not in codes.channels:
+        problems.append(
+            ("care.receptions", "reception sessions receive visits: add 'visit' to `channels`")
+        )
     return problems
 
 

@@ -280,6 +280,17 @@ def trend_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def reception_rows(receptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The month's reception sessions: held, not held (the days and why) and visits."""
+    return [
+        {
+            **r,
+            "not_held_text": "、".join(f"{n['day'][5:]} {n['why']}" for n in r["not_held"]) or "—",
+        }
+        for r in receptions
+    ]
+
+
 def monthly_display(data: dict[str, Any]) -> dict[str, Any]:
     """What the page, the PDF and the workbook show, prepared once."""
     figures = data["figures"]
@@ -302,6 +313,7 @@ def monthly_display(data: dict[str, Any]) -> dict[str, Any]:
             "count": figures["crisis_cases"]["count"],
             "rows": case_rows(figures["crisis_cases"]),
         },
+        "receptions": reception_rows(figures.get("receptions") or []),
         "typical": typical_rows(data["typical_cases"]),
         "list_limit": CASE_LIST_LIMIT,
     }

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from closeloop.care.receptions import reception_month
 from closeloop.common.dates import EARLIEST, LATEST
 from closeloop.common.errors import Conflict, NotAllowed, ValidationFailed
 from closeloop.directory.models import User
@@ -159,6 +160,8 @@ def monthly_figures(user: User, month: Month, *, now: datetime) -> dict[str, Any
         "overdue_cases": _overdue_cases(tickets.filter(overdue_q())),
         "reopened_cases": _cases(tickets.filter(reopen_count__gt=0)),
         "crisis_cases": _cases(tickets.filter(crisis=True)),
+        # 接待日: sessions held (and not held, for a holiday) and the visits received at them.
+        "receptions": reception_month(tickets, month.first_day, month.last_day),
     }
     # The same types whether read back from the database or computed now.
     result: dict[str, Any] = json.loads(json.dumps(figures, cls=DjangoJSONEncoder))

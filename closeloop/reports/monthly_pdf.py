@@ -45,6 +45,7 @@ def monthly_pdf(display: dict[str, Any], *, organisation: str = "") -> bytes:
         *_trend_part(display, pictures, styles, font, width),
         *_ranking_part(display, pictures, styles, font, width),
         *_case_lists_part(display, styles, width),
+        *_receptions_part(display, styles, width),
         *_typical_part(display, styles, width),
         *_corrective_actions_part(display, styles),
     ]
@@ -261,6 +262,24 @@ def _case_lists_part(
         width,
     )
     return story
+
+
+def _receptions_part(
+    display: dict[str, Any], styles: dict[str, ParagraphStyle], width: float
+) -> list[Flowable]:
+    """接待日: only for a centre whose pack declares reception sessions."""
+    rows = display.get("receptions") or []
+    if not rows:
+        return []
+    return [
+        pdf_heading(_("Reception days"), styles),
+        pdf_table(
+            [_("Reception"), _("Sessions held"), _("Not held"), _("Visits received")],
+            [[r["name"], str(r["held"]), r["not_held_text"], str(r["visits"])] for r in rows],
+            styles,
+            [width * f for f in (0.3, 0.15, 0.4, 0.15)],
+        ),
+    ]
 
 
 def _typical_part(

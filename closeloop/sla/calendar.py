@@ -272,6 +272,12 @@ class WorkCalendar:
     def working_day_on_or_after(self, day: date) -> date:
         return self.working_day_nth(day, 1, include_day=True)
 
+    def working_day_before(self, day: date, n: int = 1) -> date:
+        """The n-th working day before `day` (n ≥ 1): a booking one working day ahead."""
+        if n < 1:
+            raise ValidationFailed(f"n must be at least 1, got {n}.")
+        return date.fromordinal(self._working_at(self._working_before(day.toordinal()) - n))
+
     def holidays_between(self, first: date, last: date) -> list[tuple[date, str]]:
         """Official holidays in [first, last], in order."""
         lo = bisect.bisect_left(self._holiday_ords, first.toordinal())

@@ -23,6 +23,7 @@ class Channel(models.TextChoices):
     ON_SITE = "on_site", _("on site")
     APP = "app", _("app")
     API = "api", _("API")
+    SUGGESTION_BOX = "suggestion_box", _("suggestion box")
 
 
 class ReplyMethod(models.TextChoices):

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "closeloop.reports",
     "closeloop.knowledge",
     "closeloop.quality",
+    "closeloop.care",
     "closeloop.channels",
 ]
 

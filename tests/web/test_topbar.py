@@ -96,10 +96,10 @@ def _menu(page: str) -> tuple[dict[str, str], dict[str, str]]:
         (
             "supervisor",
             "/intake/ /tickets/ /approvals/ /dashboard/",
-            "ledger visits reports knowledge quality",
+            "ledger visits reports knowledge quality care/boxes",
         ),
-        ("agent", "/intake/ /tickets/ /visits/ /knowledge/", "ledger quality"),
-        ("leader", "/tickets/ /approvals/ /dashboard/ /reports/", "ledger knowledge"),
+        ("agent", "/intake/ /tickets/ /visits/ /knowledge/", "ledger quality care/boxes"),
+        ("leader", "/tickets/ /approvals/ /dashboard/ /reports/", "ledger knowledge care/boxes"),
         ("inspector", "/tickets/ /dashboard/ /reports/ /quality/", "ledger knowledge"),
         ("handler_a", "/tickets/ /ledger/ /knowledge/", ""),
     ],
@@ -127,6 +127,7 @@ def test_every_page_keeps_its_access_key(centre: Any, login: Any) -> None:
         "/reports/": "r",
         "/knowledge/": "k",
         "/quality/": "i",
+        "/care/boxes/": "b",
     }
 
 

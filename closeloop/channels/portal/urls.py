@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import knowledge, views
+from . import knowledge, receptions, views
 
 app_name = "portal"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("survey/<str:token>/", views.survey, name="survey"),
     path("messages/opt-out/<str:token>/", views.messages_opt_out, name="messages-opt-out"),
     path("knowledge/", include(knowledge.urlpatterns)),
+    path("reception/", include(receptions.urlpatterns)),
 ]

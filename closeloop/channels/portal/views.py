@@ -103,7 +103,9 @@ def _visited(ticket: Ticket) -> bool:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"pack": pack_active()})
+    pack = pack_active()
+    receives = bool(pack.care and pack.care.receptions)
+    return render(request, "portal/home.html", {"pack": pack, "receives": receives})
 
 
 @require_http_methods(["GET", "POST"])

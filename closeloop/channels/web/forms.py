@@ -105,6 +105,7 @@ class IntakeForm(forms.Form):
         pack: Any,
         categories: list[tuple[str, str]],
         departments: list[tuple[str, str]],
+        receptions: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -124,6 +125,12 @@ class IntakeForm(forms.Form):
             # The pack lists its kinds most frequent first: 12366 takes consultations.
             self.fields["kind"].initial = pack.kinds[0]
         self.kind_fields = builtin_field_kinds(pack)
+        if receptions:  # today's reception sessions (接待日), for a visit received at one
+            self.fields["reception"] = forms.ChoiceField(
+                label=_("Received at the reception session"),
+                choices=[("", _("no, an ordinary visit")), *receptions],
+                required=False,
+            )
         # The pack's own fields, as plain inputs: the service checks each value against the
         # pack (`policy.fields`), and its refusals come back on these fields.
         self.pack_fields = list(pack.fields)

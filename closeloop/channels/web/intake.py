@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from closeloop.care.receptions import reception_sessions, ticket_register_at_reception
 from closeloop.common.errors import ServiceError, ValidationFailed
 from closeloop.directory.roles import Role
 from closeloop.knowledge.services import ticket_answer_with_article
@@ -57,8 +59,25 @@ def category_choices() -> list[tuple[str, str]]:
 
 def _form(pack: Any, data: Any = None, **kwargs: Any) -> IntakeForm:
     return IntakeForm(
-        data, pack=pack, categories=category_choices(), departments=department_choices(), **kwargs
+        data,
+        pack=pack,
+        categories=category_choices(),
+        departments=department_choices(),
+        receptions=_receptions_today(pack),
+        **kwargs,
     )
+
+
+def _receptions_today(pack: Any) -> list[tuple[str, str]]:
+    """The reception sessions held today, to link a visit received at one."""
+    if not (pack.care and pack.care.receptions):
+        return []
+    today = timezone.localtime(timezone.now(), ZoneInfo(pack.timezone)).date()
+    return [
+        (s.code, f"{s.name} · {s.start}–{s.end} · {s.host}")
+        for s in reception_sessions(today, today, pack)
+        if s.held
+    ]
 
 
 def _ticket_input(
@@ -141,17 +160,21 @@ def intake(request: HttpRequest) -> HttpResponse:
         enclosures = EnclosureFormSet(request.POST, prefix="enc")
         if form.is_valid() and enclosures.is_valid():
             cd = form.recorded_for_kind()
+            steps: dict[str, Any] = {
+                "actor": user,
+                "data": _ticket_input(
+                    cd, enclosures.cleaned_data, form.pack_field_values(cd["kind"])
+                ),
+                "idempotency_key": f"web-intake-{cd['intake_key']}" if cd["intake_key"] else None,
+                # Where the pack says so, the agent registering a call is taking it on.
+                "accept": pack.accepts_on_register(cd["kind"], cd["channel"]),
+                "dispatch": "dispatch" in request.POST,
+            }
             try:
-                ticket = services.ticket_register(
-                    actor=user,
-                    data=_ticket_input(
-                        cd, enclosures.cleaned_data, form.pack_field_values(cd["kind"])
-                    ),
-                    idempotency_key=f"web-intake-{cd['intake_key']}" if cd["intake_key"] else None,
-                    # Where the pack says so, the agent registering a call is taking it on.
-                    accept=pack.accepts_on_register(cd["kind"], cd["channel"]),
-                    dispatch="dispatch" in request.POST,
-                )
+                if cd.get("reception") and cd["channel"] == Channel.VISIT:
+                    ticket = ticket_register_at_reception(reception=cd["reception"], **steps)
+                else:
+                    ticket = services.ticket_register(**steps)
             except ValidationFailed as error:
                 _show_errors(form, error)
             except ServiceError as error:

@@ -102,6 +102,8 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("web:notifications")
     if notification.kind == "digest":  # the cases near their deadline: my queue, soonest first
         return HttpResponseRedirect(reverse("web:queue") + "?view=mine&ordering=next_due_at")
+    if notification.kind == "box_overdue":
+        return redirect("web:care-boxes")
     if notification.ticket is None:
         return redirect("web:notifications")
     return redirect("web:ticket", number=notification.ticket.number)

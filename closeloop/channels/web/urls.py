@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from ..live.views import live_events
-from . import intake, knowledge, notifications, quality, reports, views
+from . import care, intake, knowledge, notifications, quality, reports, views
 
 app_name = "web"
 
@@ -37,4 +37,5 @@ urlpatterns = [
     path("quality/", include(quality.urlpatterns)),
     path("reports/", include(reports.urlpatterns)),
     path("notifications/", include(notifications.urlpatterns)),
+    path("care/", include(care.urlpatterns)),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from closeloop.care.receptions import reception_visit_of
 from closeloop.common.errors import NotFound, ServiceError, StaleVersion, ValidationFailed
 from closeloop.common.paging import page_number
 from closeloop.directory.lockout import LoginForm
@@ -165,6 +166,10 @@ def _ticket_context(
         "fields": _fields_shown(pack, ticket, user),
         "reply_letter": reply_letter_state(ticket, events),
         "customer_messages": ticket_customer_messages(ticket),
+        # 接待日: read only where the pack holds reception sessions.
+        "reception_visit": reception_visit_of(ticket, pack)
+        if pack.care and pack.care.receptions
+        else None,
     }
 
 

@@ -33,13 +33,15 @@
       if (search) { event.preventDefault(); search.focus(); }
     }
   });
-  // Enclosed items only matter for letters and visits: show them for those channels only.
+  // Parts that matter for some channels only (enclosed items for letters and visits, the
+  // reception session for a visit): shown for those channels only.
   function toggleEnclosures() {
-    var box = document.getElementById("enclosures");
     var channel = document.getElementById("id_channel");
-    if (!box || !channel) { return; }
-    var channels = (box.getAttribute("data-channels") || "").split(",");
-    box.hidden = channels.indexOf(channel.value) < 0;
+    if (!channel) { return; }
+    document.querySelectorAll("#intake [data-channels]").forEach(function (box) {
+      var channels = (box.getAttribute("data-channels") || "").split(",");
+      box.hidden = channels.indexOf(channel.value) < 0;
+    });
   }
   // The pack's own fields: shown for the kinds that record them, marked where required.
   function togglePackFields() {

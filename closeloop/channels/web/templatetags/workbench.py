@@ -101,6 +101,14 @@ MENU = [
     MenuItem(
         "web:quality", _("Quality"), "i", CALLS | {Role.INSPECTOR}, frozenset({Role.INSPECTOR})
     ),
+    # The care pages' readers (care/selectors.py READERS); opened every few days, not daily.
+    MenuItem(
+        "web:care-boxes",
+        _("Suggestion boxes"),
+        "b",
+        CALLS | {Role.LEADER, Role.ADMIN},
+        frozenset(),
+    ),
 ]
 
 
