@@ -104,6 +104,8 @@ class BoxItem:
 
 
 def _may_record(actor: User, box: SuggestionBox) -> bool:
+    """Who may register cases: the keeper too when they are an agent or a supervisor; a keeper
+    from a department hands the items to one of them."""
     return actor.is_active and actor.has_role(*RECORDERS)
 
 
@@ -150,7 +152,7 @@ def box_opening_record(
             raise NotFound(_("no such box opening"))
         if not _may_record(actor, opening.box):
             raise NotAllowed(
-                _("only the box's keeper, an agent or a supervisor records an opening")
+                _("only an agent or a supervisor records an opening: they register what was found")
             )
         if opening.opened_at is not None:
             raise InvalidTransition(
