@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from closeloop.care.receptions import reception_sessions, ticket_register_at_reception
 from closeloop.common.errors import ServiceError, ValidationFailed
 from closeloop.directory.roles import Role
+from closeloop.directory.selectors import duty_on
 from closeloop.knowledge.services import ticket_answer_with_article
 from closeloop.policy.fields import field_display, field_value_parse
 from closeloop.policy.models import Category
@@ -193,6 +194,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "enclosures": enclosures,
             "letter_channels": [Channel.LETTER, Channel.VISIT],
             "pack": pack,
+            "on_duty": duty_on(timezone.localdate()),
         },
         status=status,
     )

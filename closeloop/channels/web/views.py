@@ -8,6 +8,7 @@ from django.forms import CharField
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from closeloop.common.paging import page_number
 from closeloop.directory.lockout import LoginForm
 from closeloop.directory.models import User
 from closeloop.directory.roles import Role
+from closeloop.directory.selectors import duty_on
 from closeloop.policy.fields import field_display, field_label
 from closeloop.policy.services import pack_active
 from closeloop.reports.reply_letter import reply_letter_for, reply_letter_pdf, reply_letter_state
@@ -395,6 +397,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["event_labels"] = EVENT_LABELS
     # Inspectors and admins read the requests here but may not open the approvals page.
     context["may_decide"] = user.has_role(Role.LEADER, Role.SUPERVISOR)
+    context["on_duty"] = duty_on(timezone.localdate())
     return render(request, "workbench/dashboard.html", context)
 
 
