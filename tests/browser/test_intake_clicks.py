@@ -40,7 +40,9 @@ def start_call(person_at: Any) -> Any:
     page = agent.page
     page.goto("/intake/")
     assert clicks(page) == 0
-    page.keyboard.type(PHONE)  # the phone field has the focus
+    # The phone field has the focus once the page has loaded (autofocus): no click needed.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_phone'")
+    page.keyboard.type(PHONE)
     page.click("input[name=kind][value=report]")
     page.click("#id_subject")
     page.keyboard.type(SUBJECT)

@@ -14,6 +14,8 @@ def _typed(person_at: Any) -> Any:
     agent = person_at("agent1")
     page = agent.page
     page.goto("/intake/")
+    # The phone field has the focus once the page has loaded (autofocus).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_phone'")
     page.keyboard.type("13700001111")
     page.click("#id_subject")
     page.keyboard.type("申报期限咨询")

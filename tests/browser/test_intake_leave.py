@@ -9,6 +9,8 @@ from closeloop.tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PHONE_FOCUSED = "document.activeElement && document.activeElement.id === 'id_phone'"
+
 
 def asked(page: Any, answer: bool) -> list[str]:
     kinds: list[str] = []
@@ -25,6 +27,7 @@ def test_leaving_a_half_typed_call_asks_first(centre: Any, person_at: Any) -> No
     page = person_at("agent1").page
     page.goto("/intake/")
     kinds = asked(page, answer=False)
+    page.wait_for_function(PHONE_FOCUSED)  # autofocus lands once the page has loaded
     page.keyboard.type("13700008888")  # the phone field has the focus
     page.fill("#global-search", "发票")  # a search from the top bar leaves the page
     page.locator("#global-search").press("Enter")
