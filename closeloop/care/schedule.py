@@ -16,10 +16,12 @@ import calendar as month_days
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from closeloop.policy.schema import CARE_UNITS, WEEKDAY_NAMES
 from closeloop.sla.calendar import WorkCalendar
 
-UNITS = ("days", "weeks", "months", "working_days")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# One declaration with the pack's format, which names the same units and weekdays.
+UNITS = CARE_UNITS
+WEEKDAYS = WEEKDAY_NAMES
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ class BoxItem:
     phone: str = ""
 
 
-def _may_record(actor: User, box: SuggestionBox) -> bool:
+def _may_record(actor: User) -> bool:
     """Who may register cases: the keeper too when they are an agent or a supervisor; a keeper
     from a department hands the items to one of them."""
     return actor.is_active and actor.has_role(*RECORDERS)
@@ -150,7 +150,7 @@ def box_opening_record(
         )
         if opening is None or not opening.box.active:
             raise NotFound(_("no such box opening"))
-        if not _may_record(actor, opening.box):
+        if not _may_record(actor):
             raise NotAllowed(
                 _("only an agent or a supervisor records an opening: they register what was found")
             )

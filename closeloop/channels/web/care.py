@@ -70,13 +70,10 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _items(request: HttpRequest, prefix: str) -> Any:
+def _items(opening_id: int, data: Any = None) -> Any:
+    """The rows of one opening's form (its own prefix: the page lists several openings)."""
     kinds = choices_of(pack_active().kinds, Kind)
-    return ItemFormSet(
-        request.POST if request.method == "POST" else None,
-        prefix=prefix,
-        form_kwargs={"kinds": kinds},
-    )
+    return ItemFormSet(data, prefix=f"o{opening_id}", form_kwargs={"kinds": kinds})
 
 
 def _page(
@@ -94,7 +91,7 @@ def _page(
             {
                 "opening": o,
                 "state": selectors.opening_state(o, today),
-                "items": (bound or {}).get(o.pk) or _blank_items(o.pk),
+                "items": (bound or {}).get(o.pk) or _items(o.pk),
             }
             for o in view.waiting
         ]
@@ -114,11 +111,6 @@ def _page(
     )
 
 
-def _blank_items(opening_id: int) -> Any:
-    kinds = choices_of(pack_active().kinds, Kind)
-    return ItemFormSet(prefix=f"o{opening_id}", form_kwargs={"kinds": kinds})
-
-
 @staff_required()
 def boxes(request: HttpRequest) -> HttpResponse:
     return _page(request, _user(request))
@@ -128,7 +120,7 @@ def boxes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def opening_record(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    items = _items(request, f"o{pk}")
+    items = _items(pk, request.POST)
     note = request.POST.get("note", "")
     if not items.is_valid():
         messages.error(request, _("Please correct the items below."))
